@@ -1,0 +1,7 @@
+"""The checkout API: JSON over HTTP under /api/, bearer-token authenticated."""
+
+from flask import Blueprint
+
+bp = Blueprint("ivr_api", __name__, url_prefix="/api")
+
+from . import views  # noqa: E402,F401  (registers the routes on bp)

@@ -1,0 +1,89 @@
+"""Checkout API routes: thin wrappers around services/checkout.py."""
+
+import hmac
+import json
+from decimal import Decimal
+
+from flask import current_app, jsonify, request
+from flask_httpauth import HTTPTokenAuth
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+
+from ..services import checkout
+from . import bp
+from .errors import checkout_error, database_error, error_response, http_error
+from .representations import pre_order_json, transaction_json
+
+auth = HTTPTokenAuth(scheme="Bearer")
+
+
+@auth.verify_token
+def _verify_token(token: str):
+    expected = current_app.config.get("CHECKOUT_API_TOKEN") or ""
+    # An unset token refuses everyone; the comparison takes the same time whatever matches.
+    if expected and hmac.compare_digest(token.encode(), expected.encode()):
+        return "checkout"
+    return None
+
+
+@auth.error_handler
+def _unauthorized(status):
+    return error_response(status, "unauthorized", "a valid bearer token is required")
+
+
+bp.before_request(auth.login_required(lambda: None))
+bp.register_error_handler(checkout.CheckoutError, checkout_error)
+bp.register_error_handler(HTTPException, http_error)
+bp.register_error_handler(SQLAlchemyError, database_error)
+
+
+def _body() -> dict:
+    """The JSON body; money stays exact (numbers are read as Decimal)."""
+    raw = request.get_data(cache=False)
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw, parse_float=Decimal)
+    except (ValueError, RecursionError):
+        raise checkout.InvalidInput([("body", "is not valid JSON")]) from None
+
+
+@bp.post("/pre-orders")
+def open_pre_order():
+    """Open a pre-order."""
+    return jsonify(pre_order_json(checkout.open_pre_order(_body()))), 201
+
+
+@bp.get("/pre-orders/<int:pre_order_id>")
+def get_pre_order(pre_order_id):
+    """Read a pre-order, with its status and, once paid, its transaction."""
+    return jsonify(pre_order_json(checkout.get_pre_order(pre_order_id)))
+
+
+@bp.patch("/pre-orders/<int:pre_order_id>")
+def change_pre_order(pre_order_id):
+    """Change a pre-order's lines, shipping, currency or payment option."""
+    return jsonify(pre_order_json(checkout.change_pre_order(pre_order_id, _body())))
+
+
+@bp.post("/pre-orders/<int:pre_order_id>/order-number")
+def issue_order_number(pre_order_id):
+    """Issue or re-issue the order number the customer keys in."""
+    pre_order, is_new = checkout.issue_order_number(pre_order_id, _body())
+    return jsonify(pre_order_json(pre_order)), 201 if is_new else 200
+
+
+@bp.post("/pre-orders/<int:pre_order_id>/cancel")
+def cancel_pre_order(pre_order_id):
+    """Cancel an unpaid pre-order."""
+    return jsonify(pre_order_json(checkout.cancel_pre_order(pre_order_id)))
+
+
+@bp.get("/transactions")
+def find_transactions():
+    """IVR transactions for an order number or a reference number (reconciliation)."""
+    found = checkout.find_transactions(
+        order_number=request.args.get("order_number", "").strip(),
+        reference_number=request.args.get("reference_number", "").strip(),
+    )
+    return jsonify({"transactions": [transaction_json(item) for item in found]})

@@ -1,0 +1,130 @@
+"""Settings: safe defaults, the environment, and the checks a production start must pass."""
+
+import ipaddress
+import os
+import secrets
+from pathlib import Path
+
+DEFAULTS = {
+    "IVR_ENV": "development",
+    "IVR_USERNAME": None,
+    "IVR_PASSWORD": None,
+    "CHECKOUT_API_TOKEN": None,
+    "DATABASE_URL": None,
+    "REDIS_URL": None,
+    "SECRET_KEY": None,
+    "IVR_ORDER_TTL_SECONDS": 3600,
+    "IVR_ALLOWED_IPS": None,
+    "IVR_LOCKOUT_THRESHOLD": 10,
+    "IVR_LOCKOUT_SECONDS": 900,
+    "IVR_TRUSTED_PROXIES": 0,
+    "IVR_DEFAULT_CURRENCY": "TRY",
+    "IVR_TIMEZONE": "UTC",
+}
+
+INTEGER_SETTINGS = {
+    "IVR_ORDER_TTL_SECONDS",
+    "IVR_LOCKOUT_THRESHOLD",
+    "IVR_LOCKOUT_SECONDS",
+    "IVR_TRUSTED_PROXIES",
+}
+
+# Keys that are published or guessable; a production start refuses them.
+WEAK_SECRET_KEYS = {"dev", "development", "secret", "changeme", "change-me", "test"}
+
+HOOK_BODY_LIMIT = 1024 * 1024
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the app refuses to start."""
+
+
+def from_environment(environ=os.environ) -> dict:
+    """Read every known setting that is present in the environment, typed."""
+    settings = {}
+    for key in DEFAULTS:
+        if key not in environ:
+            continue
+        value = environ[key]
+        if key in INTEGER_SETTINGS:
+            try:
+                value = int(value)
+            except ValueError:
+                raise ConfigError(f"{key} must be a whole number, got {value!r}") from None
+        settings[key] = value
+    return settings
+
+
+def is_development(config) -> bool:
+    """Whether the app runs for a developer (or tests) rather than in production."""
+    return config.get("TESTING") or config["IVR_ENV"] == "development"
+
+
+def parse_allowed_networks(value) -> list:
+    """Turn the IVR_ALLOWED_IPS setting (CIDRs, comma or space separated) into networks."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    try:
+        return [ipaddress.ip_network(item.strip(), strict=False) for item in value]
+    except ValueError as error:
+        raise ConfigError(f"IVR_ALLOWED_IPS: {error}") from None
+
+
+def database_uri(config, instance_path: str) -> str:
+    """The SQLAlchemy URL: DATABASE_URL on psycopg 3, or a SQLite file in the instance folder."""
+    url = config.get("DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "ivr.sqlite3")
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def engine_options(uri: str) -> dict:
+    """Pool settings: PostgreSQL connections are checked before use, so a restart heals."""
+    if uri.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10, "pool_timeout": 10}
+
+
+def cache_config(config) -> dict:
+    """Flask-Caching settings for the module's own cache: Redis when REDIS_URL is set."""
+    common = {"CACHE_KEY_PREFIX": "ivr:", "CACHE_DEFAULT_TIMEOUT": 300}
+    if config.get("REDIS_URL"):
+        return {
+            **common,
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": config["REDIS_URL"],
+            # Short timeouts: a dead Redis must cost a call milliseconds, not seconds.
+            "CACHE_OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        }
+    return {**common, "CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 10000}
+
+
+def ensure_secret_key(app) -> None:
+    """Give development a key kept in the instance folder; insist on a real one in production."""
+    key = app.config.get("SECRET_KEY")
+    if is_development(app.config):
+        if not key:
+            app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+        return
+    if not key or key in WEAK_SECRET_KEYS or len(key) < 32:
+        raise ConfigError(
+            "SECRET_KEY must be set to a random value of at least 32 characters in production"
+        )
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Read the development secret key from the instance folder, creating it on first use."""
+    path = instance / "secret_key"
+    instance.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

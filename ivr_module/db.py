@@ -1,0 +1,103 @@
+"""The database handle, the declarative base and the column types shared by all models."""
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import DateTime, MetaData, Numeric, event
+from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.types import TypeDecorator
+
+CENT = Decimal("0.01")
+
+# Named constraints keep Alembic's batch mode (needed for ALTER on SQLite) deterministic.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Return the current time as an aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Store naive UTC and hand back aware UTC, the same on SQLite and PostgreSQL."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+class Money(TypeDecorator):
+    """An exact amount with two decimal places, handed back as Decimal on every backend.
+
+    PostgreSQL keeps NUMERIC exactly. SQLite keeps it as a double, which holds every amount
+    of up to 15 digits exactly enough to round back to the same cents.
+    """
+
+    impl = Numeric(12, 2, asdecimal=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else Decimal(value).quantize(CENT)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return Decimal(str(value)).quantize(CENT)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every ivr_module model."""
+
+    # One registry carries both: Flask-SQLAlchemy subclasses this base, and SQLAlchemy 2.1
+    # refuses a per-class type_annotation_map beside a registry.
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: UTCDateTime(), Decimal: Money()},
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def configure_sqlite(engine) -> None:
+    """Give SQLite connections foreign keys, WAL and a generous busy wait."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def begin_write() -> None:
+    """Start the current transaction as a writer, so checks and the write see one state.
+
+    On SQLite this takes the database write lock at once (BEGIN IMMEDIATE): a deferred
+    transaction that reads, then writes, can fail with "database is locked" instead of
+    waiting its turn. PostgreSQL needs nothing here: callers lock rows with FOR UPDATE.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

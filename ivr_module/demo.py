@@ -1,0 +1,104 @@
+"""Demo data: one pre-order for each outcome of the hooks, built through the service API."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Callable, Optional
+
+from sqlalchemy import select
+from stdnum import luhn
+
+from .db import db, utcnow
+from .models import PreOrder
+from .services import checkout
+from .services.ivr import complete_payment
+from .services.sessions import OrderSession, publish_session
+
+DEMO_BASKET = {
+    "lines": [
+        {"sku": "TSHIRT-BLU-M", "name": "T-shirt, blue, M", "quantity": 2,
+         "unit_price": "149.90", "discount": "20.00"},
+        {"sku": "MUG-LOGO", "name": "Mug with logo", "quantity": 1, "unit_price": "89.50"},
+    ],
+    "shipping_amount": "29.90",
+    "payment_option": {"slug": "pay-by-phone", "name": "Pay by phone", "payment_type": "cash_register"},
+}
+PAID_REFERENCE = "DEMO-REF-0001"
+
+
+def demo_number(serial: int) -> str:
+    """A fixed, Luhn-valid demo order number."""
+    body = f"9000000{serial:02d}"
+    return body + luhn.calc_check_digit(body)
+
+
+def _change_basket(pre_order_id):
+    checkout.change_pre_order(pre_order_id, {"shipping_amount": "0.00"})
+
+
+def _clear_payment_option(pre_order_id):
+    checkout.change_pre_order(pre_order_id, {"payment_option": None})
+
+
+def _other_payment_type(pre_order_id):
+    option = {"slug": "credit-card", "name": "Credit card", "payment_type": "credit_card"}
+    checkout.change_pre_order(pre_order_id, {"payment_option": option})
+
+
+def _cancel(pre_order_id):
+    checkout.cancel_pre_order(pre_order_id)
+
+
+def _pay(pre_order_id):
+    pre_order = checkout.get_pre_order(pre_order_id)
+    complete_payment(pre_order.order_number, PAID_REFERENCE, "demo-agent-7", True)
+
+
+def _expire(pre_order_id):
+    pre_order = checkout.get_pre_order(pre_order_id)
+    pre_order.expires_at = utcnow() - timedelta(hours=1)
+    session = OrderSession.of(pre_order)
+    db.session.commit()
+    publish_session(session)
+
+
+@dataclass(frozen=True)
+class DemoOrder:
+    """A demo pre-order: its number, what the hooks answer, and how it gets there."""
+
+    serial: int
+    outcome: str
+    after_issue: Optional[Callable] = None
+
+    @property
+    def order_number(self) -> str:
+        return demo_number(self.serial)
+
+
+DEMO_ORDERS = (
+    DemoOrder(1, "success: pre_order reads the basket, complete records the payment"),
+    DemoOrder(2, "Basket Changed (shipping changed after issue)", _change_basket),
+    DemoOrder(3, "PaymentOption is null (option cleared after issue)", _clear_payment_option),
+    DemoOrder(4, "PaymentOption is not valid... (credit card)", _other_payment_type),
+    DemoOrder(5, "Order Not Found (cancelled)", _cancel),
+    DemoOrder(6, f"Order Not Found (paid; complete with {PAID_REFERENCE} replays)", _pay),
+    DemoOrder(7, "Order not found (expired)", _expire),
+)
+NEVER_ISSUED = demo_number(99)
+# The first demo number with one digit keyed wrong: its check digit no longer fits.
+MISTYPED = DEMO_ORDERS[0].order_number[:1] + "1" + DEMO_ORDERS[0].order_number[2:]
+
+
+def seed_demo() -> list[tuple[str, str, bool]]:
+    """Create the demo pre-orders that are missing; return (number, outcome, created) rows."""
+    rows = []
+    for demo in DEMO_ORDERS:
+        exists = db.session.scalar(select(PreOrder.id).where(PreOrder.order_number == demo.order_number))
+        if exists is None:
+            pre_order = checkout.open_pre_order(DEMO_BASKET)
+            checkout.issue_order_number(pre_order.id, {"order_number": demo.order_number})
+            if demo.after_issue:
+                demo.after_issue(pre_order.id)
+        rows.append((demo.order_number, demo.outcome, exists is None))
+    rows.append((NEVER_ISSUED, "Order not found (never issued)", False))
+    rows.append((MISTYPED, "Order not found (check digit mismatch)", False))
+    return rows

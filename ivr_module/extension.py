@@ -1,0 +1,61 @@
+"""IVRModule: the Flask extension a host app embeds; the standalone app is one such host."""
+
+from pathlib import Path
+
+from flask_migrate import Migrate
+
+from . import config
+from .cache import CacheHealth, cache
+from .db import configure_sqlite, db
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+migrate = Migrate()
+
+
+class IVRState:
+    """Per-app state of the module, kept in app.extensions["ivr"]."""
+
+    def __init__(self, app):
+        self.allowed_networks = config.parse_allowed_networks(app.config["IVR_ALLOWED_IPS"])
+        self.cache_health = CacheHealth()
+
+
+class IVRModule:
+    """Hooks, checkout API, models, cache and CLI of the IVR payment service."""
+
+    def __init__(self, app=None):
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app) -> None:
+        """Configure and register everything on `app` (the app itself is not stored)."""
+        for key, value in config.DEFAULTS.items():
+            app.config.setdefault(key, value)
+        config.ensure_secret_key(app)
+        uri = config.database_uri(app.config, app.instance_path)
+        app.config.setdefault("SQLALCHEMY_DATABASE_URI", uri)
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(uri))
+        app.extensions["ivr"] = IVRState(app)
+
+        db.init_app(app)
+        with app.app_context():
+            if db.engine.dialect.name == "sqlite":
+                configure_sqlite(db.engine)
+        migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+        cache.init_app(app, config=config.cache_config(app.config))
+
+        self._register_blueprints(app)
+
+    @staticmethod
+    def _register_blueprints(app) -> None:
+        from .api import bp as api_bp
+        from .api.errors import routing_error
+        from .cli import ivr_cli
+        from .hooks import bp as hooks_bp
+
+        app.register_blueprint(hooks_bp)
+        app.register_blueprint(api_bp)
+        app.register_error_handler(404, routing_error)
+        app.register_error_handler(405, routing_error)
+        app.cli.add_command(ivr_cli)

@@ -1,0 +1,126 @@
+"""The hook views: parse, check the vendor, delegate to the service, answer, log.
+
+Nothing a caller sends can make these answer anything but HTTP 200 with the documented
+shape: bad input is `Input invalid`, a database or internal failure `Service unavailable`.
+"""
+
+import logging
+import time
+import uuid
+from decimal import Decimal
+
+import simplejson
+from flask import Response, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..db import db
+from ..services.ivr import complete_payment, read_pre_order
+from ..services.hook_log import record_hook_call
+from ..services.results import HookError, HookResult, refuse
+from ..services.vendor_auth import check_vendor
+from . import bp
+from .parsing import InputInvalid, decode_object, parse_complete, parse_pre_order, presented, read_body
+
+logger = logging.getLogger(__name__)
+
+ZERO = Decimal("0.0")
+
+
+def _json(payload: dict) -> Response:
+    # simplejson writes Decimal as an exact JSON number: 12.50, never 12.499999.
+    return Response(simplejson.dumps(payload, use_decimal=True), mimetype="application/json")
+
+
+def _pre_order_answer(result: HookResult) -> Response:
+    products = []
+    if result.success:
+        products = [
+            {
+                "productnumber": line.sku,
+                "productname": line.name,
+                "quantity": line.quantity,
+                "realprice": line.real_price,
+                "discountedprice": line.discounted_price,
+            }
+            for line in result.session.products
+        ]
+    return _json(
+        {
+            "result": {"success": result.success, "errortext": result.errortext},
+            "productlist": products,
+            "orderprice": result.session.amount if result.success else ZERO,
+        }
+    )
+
+
+def _complete_answer(result: HookResult) -> Response:
+    return _json(
+        {"orderResultResponse": {"result": {"success": result.success, "errortext": result.errortext}}}
+    )
+
+
+def _serve_pre_order(data: dict) -> HookResult:
+    call = parse_pre_order(data)
+    refusal = check_vendor(call.username, call.password, request.remote_addr)
+    return refusal or read_pre_order(call.order_number)
+
+
+def _serve_complete(data: dict) -> HookResult:
+    call = parse_complete(data)
+    refusal = check_vendor(call.username, call.password, request.remote_addr)
+    return refusal or complete_payment(
+        call.order_number, call.reference_number, call.staff_id, call.success
+    )
+
+
+def _handle(endpoint: str, serve, answer) -> Response:
+    """Run one hook call end to end; whatever happens, answer in shape and log the call."""
+    started = time.perf_counter()
+    data = None
+    try:
+        data = decode_object(read_body())
+        result = serve(data)
+    except InputInvalid as problem:
+        result = refuse(HookError.INPUT_INVALID, str(problem))
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        logger.error("%s: database unavailable: %s", endpoint, type(error).__name__)
+        result = refuse(HookError.SERVICE_UNAVAILABLE, f"database error: {type(error).__name__}")
+    except Exception:
+        db.session.rollback()
+        logger.exception("%s: unexpected error", endpoint)
+        result = refuse(HookError.SERVICE_UNAVAILABLE, "internal error (see the application log)")
+    record_hook_call(
+        endpoint=endpoint,
+        remote_addr=request.remote_addr,
+        username=presented(data, "username"),
+        order_number=presented(data, "orderNumber")
+        or presented(data, "orderResultRequest", "orderNumber"),
+        reference_number=presented(data, "orderResultRequest", "referenceNumber"),
+        success=result.success,
+        error_text=result.errortext,
+        detail=result.detail,
+        duration_ms=round((time.perf_counter() - started) * 1000),
+        request_id=_request_id(),
+    )
+    return answer(result)
+
+
+def _request_id() -> str:
+    """The caller's X-Request-ID when it is sane, else a fresh one."""
+    given = request.headers.get("X-Request-ID", "")
+    if 0 < len(given) <= 64 and given.isascii() and given.isprintable():
+        return given
+    return uuid.uuid4().hex
+
+
+@bp.post("/pre_order/", strict_slashes=False)
+def pre_order():
+    """Read a pre-order's products and total for the IVR."""
+    return _handle("pre_order", _serve_pre_order, _pre_order_answer)
+
+
+@bp.post("/complete/", strict_slashes=False)
+def complete():
+    """Record the IVR payment of a pre-order."""
+    return _handle("complete", _serve_complete, _complete_answer)

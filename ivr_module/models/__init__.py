@@ -1,0 +1,21 @@
+"""All models, imported in one place so Alembic and the app see the whole schema."""
+
+from .hook_call import HookCall
+from .pre_order import (
+    CASH_REGISTER,
+    IllegalStatusMove,
+    PreOrder,
+    PreOrderLine,
+    PreOrderStatus,
+)
+from .transaction import IVRTransaction
+
+__all__ = [
+    "CASH_REGISTER",
+    "HookCall",
+    "IVRTransaction",
+    "IllegalStatusMove",
+    "PreOrder",
+    "PreOrderLine",
+    "PreOrderStatus",
+]

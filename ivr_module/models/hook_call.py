@@ -1,0 +1,46 @@
+"""The hook-call log: one row per call the IVR vendor made, for support staff."""
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import BigInteger, Index, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import db, utcnow
+
+
+class HookCall(db.Model):
+    """What a hook was asked and what it answered; never the password."""
+
+    __tablename__ = "ivr_hook_calls"
+    __table_args__ = (
+        Index("ix_ivr_hook_calls_order_number_created_at", "order_number", "created_at"),
+        Index("ix_ivr_hook_calls_reference_number", "reference_number"),
+        Index("ix_ivr_hook_calls_remote_addr_created_at", "remote_addr", "created_at"),
+        # The failed-attempts list reads failures newest first.
+        Index(
+            "ix_ivr_hook_calls_failures_created_at",
+            "created_at",
+            postgresql_where=text("NOT success"),
+            sqlite_where=text("NOT success"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    endpoint: Mapped[str] = mapped_column(String(16))
+    remote_addr: Mapped[Optional[str]] = mapped_column(String(64))
+    username: Mapped[Optional[str]] = mapped_column(String(256))
+    order_number: Mapped[Optional[str]] = mapped_column(String(64))
+    reference_number: Mapped[Optional[str]] = mapped_column(String(128))
+    success: Mapped[bool]
+    error_text: Mapped[str] = mapped_column(String(128))
+    detail: Mapped[str] = mapped_column(String(512))
+    duration_ms: Mapped[int]
+    request_id: Mapped[Optional[str]] = mapped_column(String(64))
+
+    def __repr__(self) -> str:
+        return f"<HookCall {self.endpoint} {self.order_number} {self.error_text or 'ok'}>"
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} {self.order_number or '-'} {self.error_text or 'success'}"

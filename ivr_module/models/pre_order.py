@@ -1,0 +1,176 @@
+"""The pre-order: a basket waiting to be paid by phone, and its lines."""
+
+import enum
+import hashlib
+import json
+import logging
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Optional
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, and_, case
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import db, utcnow
+
+if TYPE_CHECKING:
+    from .transaction import IVRTransaction
+
+logger = logging.getLogger(__name__)
+
+CASH_REGISTER = "cash_register"
+
+
+class PreOrderStatus(enum.StrEnum):
+    """Statuses as the checkout sees them; EXPIRED is derived, never stored."""
+
+    OPEN = "open"
+    AWAITING_PAYMENT = "awaiting_payment"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+# The only moves a stored status may make. Repeats are no-ops; anything else is refused.
+ALLOWED_MOVES = {
+    PreOrderStatus.OPEN: {PreOrderStatus.AWAITING_PAYMENT, PreOrderStatus.CANCELLED},
+    PreOrderStatus.AWAITING_PAYMENT: {PreOrderStatus.PAID, PreOrderStatus.CANCELLED},
+    PreOrderStatus.PAID: set(),
+    PreOrderStatus.CANCELLED: set(),
+}
+
+
+class IllegalStatusMove(Exception):
+    """A status change the pre-order's life cycle does not allow."""
+
+
+class PreOrder(db.Model):
+    """A basket opened by the checkout, payable through the IVR once it has an order number."""
+
+    __tablename__ = "ivr_pre_orders"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('open', 'awaiting_payment', 'paid', 'cancelled')", name="status"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default=PreOrderStatus.OPEN, index=True)
+    order_number: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[Optional[datetime]]
+    currency: Mapped[str] = mapped_column(String(3))
+    shipping_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    payment_option_slug: Mapped[Optional[str]] = mapped_column(String(64))
+    payment_option_name: Mapped[Optional[str]] = mapped_column(String(128))
+    payment_type: Mapped[Optional[str]] = mapped_column(String(64))
+    # Fingerprint of the basket taken when the order number was last issued.
+    basket_snapshot: Mapped[Optional[str]] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    lines: Mapped[list["PreOrderLine"]] = relationship(
+        back_populates="pre_order",
+        order_by="PreOrderLine.position",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+    transaction: Mapped[Optional["IVRTransaction"]] = relationship(
+        back_populates="pre_order", lazy="selectin"
+    )
+
+    @property
+    def amount(self) -> Decimal:
+        """The amount to pay: the lines after discounts, plus shipping."""
+        return sum((line.discounted_price for line in self.lines), Decimal("0.00")) + (
+            self.shipping_amount
+        )
+
+    @property
+    def has_payment_option(self) -> bool:
+        """Whether the checkout has set a payment option."""
+        return self.payment_option_slug is not None
+
+    def basket_fingerprint(self) -> str:
+        """Digest of everything that decides the amount; line order and names do not count."""
+        lines = sorted(
+            [line.sku, line.quantity, f"{line.unit_price:.2f}", f"{line.discount:.2f}"]
+            for line in self.lines
+        )
+        basket = {"lines": lines, "shipping": f"{self.shipping_amount:.2f}", "currency": self.currency}
+        canonical = json.dumps(basket, separators=(",", ":"), sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    @property
+    def basket_changed(self) -> bool:
+        """Whether the basket differs from the snapshot taken at the last order-number issue."""
+        return self.basket_snapshot is not None and self.basket_snapshot != self.basket_fingerprint()
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        """Whether the issued order number has outlived its time to live."""
+        return self.expires_at is not None and self.expires_at <= (now or utcnow())
+
+    @hybrid_property
+    def current_status(self) -> str:
+        """The status as reported: an order number past its expiry reads `expired`."""
+        if self.status == PreOrderStatus.AWAITING_PAYMENT and self.is_expired():
+            return PreOrderStatus.EXPIRED
+        return self.status
+
+    @current_status.inplace.expression
+    @classmethod
+    def _current_status_expression(cls):
+        expired = and_(cls.status == PreOrderStatus.AWAITING_PAYMENT, cls.expires_at <= utcnow())
+        return case((expired, PreOrderStatus.EXPIRED.value), else_=cls.status)
+
+    def move_to(self, target: PreOrderStatus) -> bool:
+        """Change the stored status if the life cycle allows it; return whether it changed."""
+        current = PreOrderStatus(self.status)
+        if target == current:
+            return False
+        if target not in ALLOWED_MOVES[current]:
+            logger.warning("refused status move of pre-order %s: %s -> %s", self.id, current, target)
+            raise IllegalStatusMove(f"a {current} pre-order cannot become {target}")
+        self.status = target
+        return True
+
+    def __repr__(self) -> str:
+        return f"<PreOrder {self.id} {self.status} {self.order_number}>"
+
+    def __str__(self) -> str:
+        return self.order_number or f"pre-order {self.id}"
+
+
+class PreOrderLine(db.Model):
+    """One basket line: a product, its quantity, unit price and the line's discount."""
+
+    __tablename__ = "ivr_pre_order_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pre_order_id: Mapped[int] = mapped_column(
+        ForeignKey("ivr_pre_orders.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    quantity: Mapped[int]
+    unit_price: Mapped[Decimal]
+    discount: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+
+    pre_order: Mapped[PreOrder] = relationship(back_populates="lines")
+
+    @property
+    def real_price(self) -> Decimal:
+        """The line total before the discount."""
+        return self.unit_price * self.quantity
+
+    @property
+    def discounted_price(self) -> Decimal:
+        """The line total after the discount."""
+        return self.real_price - self.discount
+
+    def __repr__(self) -> str:
+        return f"<PreOrderLine {self.sku} x{self.quantity}>"
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.name}"

@@ -1,0 +1,265 @@
+"""The checkout's operations on pre-orders: the Python service API behind the HTTP one.
+
+Each operation validates everything first, then changes the pre-order under a row lock and
+commits once; after the commit, the hooks' cached session is replaced. Callers pass plain
+dicts shaped like the JSON API's bodies.
+"""
+
+import logging
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Optional
+
+from flask import current_app
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..db import begin_write, db, utcnow
+from ..models import (
+    CASH_REGISTER,
+    IllegalStatusMove,
+    IVRTransaction,
+    PreOrder,
+    PreOrderLine,
+    PreOrderStatus,
+)
+from .checkout_input import (
+    MAX_AMOUNT,
+    IssueInput,
+    PreOrderChange,
+    PreOrderInput,
+    field_errors,
+)
+from .order_numbers import generate_order_number
+from .sessions import OrderSession, publish_session
+
+logger = logging.getLogger(__name__)
+
+
+class CheckoutError(Exception):
+    """A refused checkout operation, with the HTTP status the API answers."""
+
+    status = 400
+
+    def __init__(self, code: str, message: str, field: Optional[str] = None):
+        super().__init__(message)
+        self.code, self.message, self.field = code, message, field
+
+
+class InvalidInput(CheckoutError):
+    """The body does not validate; every problem is listed with its field."""
+
+    status = 422
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        field, message = problems[0]
+        super().__init__("validation_error", f"{field}: {message}", field)
+        self.problems = problems
+
+
+class NotFound(CheckoutError):
+    """No pre-order with that id."""
+
+    status = 404
+
+
+class Conflict(CheckoutError):
+    """The pre-order's state forbids the operation."""
+
+    status = 409
+
+
+def _validated(model, data):
+    if not isinstance(data, dict):
+        raise InvalidInput([("body", "must be a JSON object")])
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise InvalidInput(field_errors(error)) from None
+
+
+def _build_lines(lines) -> list[PreOrderLine]:
+    return [
+        PreOrderLine(
+            position=position,
+            sku=line.sku,
+            name=line.name,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount=line.discount,
+        )
+        for position, line in enumerate(lines)
+    ]
+
+
+def _set_payment_option(pre_order: PreOrder, option) -> None:
+    pre_order.payment_option_slug = option.slug if option else None
+    pre_order.payment_option_name = (option.name or option.slug) if option else None
+    pre_order.payment_type = option.payment_type if option else None
+
+
+def _check_total(pre_order: PreOrder) -> None:
+    if pre_order.amount > MAX_AMOUNT:
+        raise InvalidInput([("lines", f"the pre-order total must not exceed {MAX_AMOUNT}")])
+
+
+def _commit(pre_order: PreOrder) -> PreOrder:
+    """Commit, then replace the hooks' cached session if the pre-order has a number."""
+    session = OrderSession.of(pre_order) if pre_order.order_number else None
+    db.session.commit()
+    if session is not None:
+        publish_session(session)
+    return pre_order
+
+
+@contextmanager
+def _rolled_back_on_error():
+    """Nothing half-written: any refusal or failure inside rolls the transaction back."""
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+@contextmanager
+def _locked(pre_order_id: int):
+    """The pre-order, locked until commit, so concurrent writers and payments take turns."""
+    with _rolled_back_on_error():
+        begin_write()
+        pre_order = db.session.scalar(
+            select(PreOrder).where(PreOrder.id == pre_order_id).with_for_update()
+        )
+        if pre_order is None:
+            raise NotFound("not_found", f"no pre-order with id {pre_order_id}")
+        yield pre_order
+
+
+def _refuse_unless_changeable(pre_order: PreOrder, action: str) -> None:
+    if pre_order.status in (PreOrderStatus.PAID, PreOrderStatus.CANCELLED):
+        raise Conflict(
+            f"pre_order_{pre_order.status}", f"a {pre_order.status} pre-order cannot be {action}"
+        )
+
+
+def open_pre_order(data: dict) -> PreOrder:
+    """Open a pre-order from a basket, shipping, currency and perhaps a payment option."""
+    given = _validated(PreOrderInput, data)
+    with _rolled_back_on_error():
+        pre_order = PreOrder(
+            status=PreOrderStatus.OPEN,
+            currency=given.currency or current_app.config["IVR_DEFAULT_CURRENCY"],
+            shipping_amount=given.shipping_amount,
+            lines=_build_lines(given.lines),
+        )
+        _set_payment_option(pre_order, given.payment_option)
+        _check_total(pre_order)
+        db.session.add(pre_order)
+        return _commit(pre_order)
+
+
+def get_pre_order(pre_order_id: int) -> PreOrder:
+    """The pre-order with this id."""
+    pre_order = db.session.get(PreOrder, pre_order_id)
+    if pre_order is None:
+        raise NotFound("not_found", f"no pre-order with id {pre_order_id}")
+    return pre_order
+
+
+def change_pre_order(pre_order_id: int, data: dict) -> PreOrder:
+    """Change the lines, shipping, currency or payment option of an unpaid pre-order."""
+    given = _validated(PreOrderChange, data)
+    with _locked(pre_order_id) as pre_order:
+        _refuse_unless_changeable(pre_order, "changed")
+        if "lines" in given.model_fields_set:
+            pre_order.lines = _build_lines(given.lines)
+        if "shipping_amount" in given.model_fields_set:
+            pre_order.shipping_amount = given.shipping_amount
+        if "currency" in given.model_fields_set:
+            pre_order.currency = given.currency
+        if "payment_option" in given.model_fields_set:
+            _set_payment_option(pre_order, given.payment_option)
+        _check_total(pre_order)
+        return _commit(pre_order)
+
+
+def _refuse_unless_payable(pre_order: PreOrder) -> None:
+    if not pre_order.lines:
+        raise Conflict("no_lines", "the pre-order has no lines")
+    if not pre_order.has_payment_option:
+        raise Conflict("payment_option_missing", "the pre-order has no payment option")
+    if pre_order.payment_type != CASH_REGISTER:
+        raise Conflict(
+            "payment_option_not_cash_register",
+            f"the payment option must be of type {CASH_REGISTER}, not {pre_order.payment_type}",
+        )
+
+
+def _assign_number(pre_order: PreOrder, brought: Optional[str]) -> None:
+    """Keep an existing number; else take the brought one, or generate a free one."""
+    if pre_order.order_number is not None:
+        if brought is not None and brought != pre_order.order_number:
+            raise Conflict(
+                "order_number_mismatch",
+                f"the pre-order already has order number {pre_order.order_number}",
+                "order_number",
+            )
+        return
+    if brought is not None and _number_taken(brought):
+        raise Conflict("order_number_taken", "the order number is in use", "order_number")
+    number = brought or generate_order_number()
+    while brought is None and _number_taken(number):
+        number = generate_order_number()
+    pre_order.order_number = number
+
+
+def _number_taken(number: str) -> bool:
+    return db.session.scalar(select(PreOrder.id).where(PreOrder.order_number == number)) is not None
+
+
+def issue_order_number(pre_order_id: int, data: Optional[dict] = None) -> tuple[PreOrder, bool]:
+    """Issue (or re-issue) the order number: snapshot the basket, start its time to live.
+
+    Returns the pre-order and whether the number is new. Re-issuing keeps the number,
+    takes a new snapshot (so `Basket Changed` clears) and renews the time to live.
+    """
+    given = _validated(IssueInput, data if data is not None else {})
+    try:
+        with _locked(pre_order_id) as pre_order:
+            _refuse_unless_changeable(pre_order, "issued an order number")
+            _refuse_unless_payable(pre_order)
+            is_new = pre_order.order_number is None
+            _assign_number(pre_order, given.order_number)
+            pre_order.basket_snapshot = pre_order.basket_fingerprint()
+            ttl = timedelta(seconds=current_app.config["IVR_ORDER_TTL_SECONDS"])
+            pre_order.expires_at = utcnow() + ttl
+            pre_order.move_to(PreOrderStatus.AWAITING_PAYMENT)
+            return _commit(pre_order), is_new
+    except IntegrityError:
+        # Another pre-order took the same number between our check and our commit.
+        raise Conflict("order_number_taken", "the order number is in use", "order_number") from None
+
+
+def cancel_pre_order(pre_order_id: int) -> PreOrder:
+    """Cancel an unpaid pre-order; the hooks then answer `Order Not Found`."""
+    with _locked(pre_order_id) as pre_order:
+        try:
+            pre_order.move_to(PreOrderStatus.CANCELLED)
+        except IllegalStatusMove as refused:
+            raise Conflict(f"pre_order_{pre_order.status}", str(refused)) from None
+        return _commit(pre_order)
+
+
+def find_transactions(
+    order_number: Optional[str] = None, reference_number: Optional[str] = None
+) -> list[IVRTransaction]:
+    """IVR transactions by order number and/or reference number, oldest first."""
+    if not order_number and not reference_number:
+        raise InvalidInput([("order_number", "give order_number or reference_number")])
+    query = select(IVRTransaction).order_by(IVRTransaction.created_at, IVRTransaction.id)
+    if order_number:
+        query = query.where(IVRTransaction.order_number == order_number)
+    if reference_number:
+        query = query.where(IVRTransaction.reference_number == reference_number)
+    return list(db.session.scalars(query))

@@ -1,0 +1,113 @@
+"""What the checkout may send: pydantic models, and their errors as (field, message) pairs."""
+
+from decimal import Decimal
+from typing import Annotated, Optional
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from ..db import CENT
+
+# The largest amount a Numeric(12, 2) column holds.
+MAX_AMOUNT = Decimal("9999999999.99")
+
+Amount = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False),
+    AfterValidator(lambda value: value.quantize(CENT)),
+]
+
+
+def text(max_length: int):
+    """A required string, trimmed, 1..max_length characters."""
+    return Annotated[
+        StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+    ]
+
+
+Currency = Annotated[
+    StrictStr, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{3}$")
+]
+
+
+class Strict(BaseModel):
+    """Unknown fields are refused: a misspelt `shipping` must not silently cost nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class LineInput(Strict):
+    """A basket line."""
+
+    sku: text(64)
+    name: text(255)
+    quantity: Annotated[StrictInt, Field(ge=1, le=100_000)]
+    unit_price: Amount
+    discount: Amount = Decimal("0.00")
+
+    @field_validator("discount")
+    @classmethod
+    def _not_above_line_total(cls, discount: Decimal, info: ValidationInfo) -> Decimal:
+        price, quantity = info.data.get("unit_price"), info.data.get("quantity")
+        if price is not None and quantity is not None and discount > price * quantity:
+            raise ValueError("must not exceed unit_price × quantity")
+        return discount
+
+
+class PaymentOptionInput(Strict):
+    """The payment option the customer chose; only `cash_register` passes the hooks."""
+
+    slug: text(64)
+    name: Optional[text(128)] = None
+    payment_type: text(64)
+
+
+class PreOrderInput(Strict):
+    """A new pre-order."""
+
+    lines: Annotated[list[LineInput], Field(max_length=500)] = []
+    shipping_amount: Amount = Decimal("0.00")
+    currency: Optional[Currency] = None
+    payment_option: Optional[PaymentOptionInput] = None
+
+
+class PreOrderChange(Strict):
+    """A change to a pre-order: only the fields given are changed; `payment_option: null` clears."""
+
+    lines: Annotated[list[LineInput], Field(max_length=500)] = None
+    shipping_amount: Amount = None
+    currency: Currency = None
+    payment_option: Optional[PaymentOptionInput] = None
+
+
+class IssueInput(Strict):
+    """An order-number request, perhaps bringing the commerce side's own number."""
+
+    order_number: Optional[
+        Annotated[
+            StrictStr,
+            StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$"),
+        ]
+    ] = None
+
+
+def field_errors(error: ValidationError) -> list[tuple[str, str]]:
+    """Each problem as (dotted field path, message), e.g. ("lines[0].quantity", "...")."""
+    problems = []
+    for item in error.errors():
+        path = ""
+        for part in item["loc"]:
+            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        message = item["msg"].removeprefix("Value error, ")
+        problems.append((path or "body", message))
+    return problems

@@ -1,0 +1,64 @@
+"""The hook-call log: one row per call, written after the answer is decided."""
+
+import logging
+import re
+
+from sqlalchemy.exc import SQLAlchemyError
+from stdnum import luhn
+
+from ..db import db
+from ..models import HookCall
+
+logger = logging.getLogger(__name__)
+
+# Runs of 13 to 19 digits, perhaps split by spaces or dashes: the shape of a card number.
+CARD_LIKE = re.compile(r"\d(?:[ -]?\d){12,18}")
+
+
+def _mask_card_numbers(text: str) -> str:
+    """Hide anything that passes for a card number (the vendor's mistakes are not ours to keep)."""
+
+    def mask(match):
+        digits = re.sub(r"\D", "", match.group())
+        if not luhn.is_valid(digits):
+            return match.group()
+        return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
+
+    return CARD_LIKE.sub(mask, text)
+
+
+def loggable(value, max_length: int):
+    """A presented value made safe to store: text, no NUL, no card number, cut to the column."""
+    if value is None:
+        return None
+    text = str(value).encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+    return _mask_card_numbers(text)[:max_length]
+
+
+def record_hook_call(**fields) -> None:
+    """Store one hook call in its own transaction; a failure is logged, never raised."""
+    row = HookCall(
+        endpoint=fields["endpoint"],
+        remote_addr=loggable(fields.get("remote_addr"), 64),
+        username=loggable(fields.get("username"), 256),
+        order_number=loggable(fields.get("order_number"), 64),
+        reference_number=loggable(fields.get("reference_number"), 128),
+        success=fields["success"],
+        error_text=fields["error_text"],
+        detail=loggable(fields["detail"], 512),
+        duration_ms=fields["duration_ms"],
+        request_id=loggable(fields.get("request_id"), 64),
+    )
+    try:
+        db.session.add(row)
+        db.session.commit()
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        logger.error(
+            "hook call not recorded (%s): endpoint=%s order=%s error=%r detail=%r",
+            type(error).__name__,
+            row.endpoint,
+            row.order_number,
+            row.error_text,
+            row.detail,
+        )

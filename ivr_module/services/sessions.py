@@ -1,0 +1,131 @@
+"""Pre-order sessions: what the hooks know of an issued order number, cached, with the database behind.
+
+The seed's "pre-order cache" maps an order number to its pre-order session. Here the session
+is a small immutable summary of the pre-order. Readers fill a miss from the database with
+`add`, writers publish the new state with `set` after they commit, so a slow reader never
+puts back what a writer replaced. The cache is never the authority for money: `complete`
+reads the pre-order itself, under a row lock.
+"""
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Optional
+
+from sqlalchemy import select
+
+from ..cache import cache_add, cache_get, cache_set
+from ..db import db, utcnow
+from ..models import PreOrder
+
+# An upper bound on how long an entry lives, whatever the order number's own time to live.
+SESSION_CACHE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class ProductLine:
+    """A basket line as the IVR reads it to the caller."""
+
+    sku: str
+    name: str
+    quantity: int
+    real_price: Decimal
+    discounted_price: Decimal
+
+
+@dataclass(frozen=True)
+class OrderSession:
+    """An issued order number's pre-order, as the hooks judge it."""
+
+    pre_order_id: int
+    order_number: str
+    status: str
+    expires_at: datetime
+    payment_option_set: bool
+    payment_type: Optional[str]
+    basket_changed: bool
+    products: tuple[ProductLine, ...]
+    amount: Decimal
+    currency: str
+    paid_reference: Optional[str]
+
+    @classmethod
+    def of(cls, pre_order: PreOrder) -> "OrderSession":
+        """Summarise a pre-order that has an order number."""
+        return cls(
+            pre_order_id=pre_order.id,
+            order_number=pre_order.order_number,
+            status=pre_order.status,
+            expires_at=pre_order.expires_at,
+            payment_option_set=pre_order.has_payment_option,
+            payment_type=pre_order.payment_type,
+            basket_changed=pre_order.basket_changed,
+            products=tuple(
+                ProductLine(
+                    line.sku, line.name, line.quantity, line.real_price, line.discounted_price
+                )
+                for line in pre_order.lines
+            ),
+            amount=pre_order.amount,
+            currency=pre_order.currency,
+            paid_reference=pre_order.transaction.reference_number
+            if pre_order.transaction
+            else None,
+        )
+
+    def is_expired(self, now: Optional[datetime] = None) -> bool:
+        """Whether the order number has outlived its time to live."""
+        return self.expires_at <= (now or utcnow())
+
+    def to_json(self) -> str:
+        """Serialise for the cache (JSON: no pickles from a shared Redis)."""
+        return json.dumps(asdict(self), default=str, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> "OrderSession":
+        """Rebuild a session serialised by `to_json`."""
+        data = json.loads(text)
+        data["expires_at"] = datetime.fromisoformat(data["expires_at"])
+        data["amount"] = Decimal(data["amount"])
+        data["products"] = tuple(
+            ProductLine(
+                sku=item["sku"],
+                name=item["name"],
+                quantity=item["quantity"],
+                real_price=Decimal(item["real_price"]),
+                discounted_price=Decimal(item["discounted_price"]),
+            )
+            for item in data["products"]
+        )
+        return cls(**data)
+
+
+def _key(order_number: str) -> str:
+    return "session:" + order_number
+
+
+def _cache_seconds(session: OrderSession) -> int:
+    """Keep an entry no longer than its order number lives, and never long."""
+    remaining = int((session.expires_at - utcnow()).total_seconds())
+    return max(0, min(remaining, SESSION_CACHE_SECONDS))
+
+
+def find_session(order_number: str) -> Optional[OrderSession]:
+    """The session of an issued order number, from the cache or else the database."""
+    cached = cache_get(_key(order_number))
+    if cached is not None:
+        return OrderSession.from_json(cached)
+    pre_order = db.session.scalar(select(PreOrder).where(PreOrder.order_number == order_number))
+    if pre_order is None:
+        return None
+    session = OrderSession.of(pre_order)
+    seconds = _cache_seconds(session)
+    if seconds:
+        cache_add(_key(order_number), session.to_json(), timeout=seconds)
+    return session
+
+
+def publish_session(session: OrderSession) -> None:
+    """Replace the cached session after a committed write (basket, issue, cancel, payment)."""
+    cache_set(_key(session.order_number), session.to_json(), timeout=max(1, _cache_seconds(session)))
