@@ -1,0 +1,195 @@
+"""Fixtures: an app on the chosen backend, its client and CLI runner, and small factories.
+
+`--backend sqlite` (default) runs on a SQLite file and the in-process cache;
+`--backend postgres` on the machine's PostgreSQL and Redis. Every test runs on both.
+The schema is built once per run by the Alembic migrations, and emptied before each test.
+"""
+
+import os
+import uuid
+
+import psycopg
+import pytest
+import redis
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from ivr_module import create_app
+from ivr_module.cache import cache
+from ivr_module.db import db
+from ivr_module.services import checkout
+
+POSTGRES_ADMIN_URL = os.environ.get("IVR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_TEST_URL = os.environ.get("IVR_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+IVR_USERNAME = "ivr-vendor"
+IVR_PASSWORD = "Pa55-w0rd: kept exactly "
+API_TOKEN = "checkout-token-for-tests"
+
+CASH_REGISTER_OPTION = {"slug": "phone", "name": "Pay by phone", "payment_type": "cash_register"}
+BASKET = {
+    "lines": [
+        {"sku": "SKU-1", "name": "Shirt", "quantity": 3, "unit_price": "19.99", "discount": "5.00"},
+        {"sku": "SKU-2", "name": "Socks", "quantity": 1, "unit_price": "0.10"},
+    ],
+    "shipping_amount": "4.90",
+    "currency": "EUR",
+    "payment_option": CASH_REGISTER_OPTION,
+}
+BASKET_TOTAL = "59.97"  # 3 × 19.99 − 5.00 + 0.10 + 4.90
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--backend",
+        choices=("sqlite", "postgres"),
+        default=os.environ.get("IVR_TEST_BACKEND", "sqlite"),
+        help="sqlite: SQLite + in-process cache; postgres: PostgreSQL + Redis",
+    )
+
+
+@pytest.fixture(scope="session")
+def backend(request):
+    """The backend of this run: 'sqlite' or 'postgres'."""
+    return request.config.getoption("--backend")
+
+
+def _fresh_postgres_database() -> str:
+    name = f"ivr_test_{os.getpid()}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def backend_config(backend, tmp_path_factory):
+    """Settings that point an app at this run's database and cache, schema migrated."""
+    if backend == "postgres":
+        settings = {"DATABASE_URL": _fresh_postgres_database(), "REDIS_URL": REDIS_TEST_URL}
+        redis.Redis.from_url(REDIS_TEST_URL).flushdb()
+    else:
+        path = tmp_path_factory.mktemp("db") / "ivr.sqlite3"
+        settings = {"DATABASE_URL": f"sqlite:///{path}"}
+    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 32, **settings})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    yield settings
+    if backend == "postgres":
+        name = settings["DATABASE_URL"].rsplit("/", 1)[1]
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_app(backend_config, **overrides):
+    """A new app on the run's backend, with test credentials and any overrides."""
+    settings = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "IVR_USERNAME": IVR_USERNAME,
+        "IVR_PASSWORD": IVR_PASSWORD,
+        "CHECKOUT_API_TOKEN": API_TOKEN,
+        **backend_config,
+        **overrides,
+    }
+    return create_app(settings)
+
+
+def _empty_tables():
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            db.session.execute(text(f"DELETE FROM {name}"))
+    db.session.commit()
+
+
+@pytest.fixture
+def app(backend_config):
+    """The app under test, on empty tables and an empty cache."""
+    app = make_app(backend_config)
+    with app.app_context():
+        _empty_tables()
+        cache.clear()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def runner(app):
+    """The app's CLI runner."""
+    return app.test_cli_runner()
+
+
+class Hooks:
+    """Calls the two hooks the way the vendor does."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def pre_order(self, order_number, **body):
+        """POST pre_order; returns the JSON answer."""
+        body = {"username": IVR_USERNAME, "password": IVR_PASSWORD, "orderNumber": order_number, **body}
+        response = self.client.post("/hooks/ivr/pre_order/", json=body)
+        assert response.status_code == 200
+        return response.get_json()
+
+    def complete(self, order_number, reference="REF-1", staff_id="agent-7", **fields):
+        """POST complete; returns the JSON answer."""
+        result = {"orderNumber": order_number, "referenceNumber": reference, "staffId": staff_id}
+        body = {"username": IVR_USERNAME, "password": IVR_PASSWORD, "orderResultRequest": {**result, **fields}}
+        response = self.client.post("/hooks/ivr/complete/", json=body)
+        assert response.status_code == 200
+        return response.get_json()
+
+
+@pytest.fixture
+def hooks(client):
+    """The vendor's view of the hooks."""
+    return Hooks(client)
+
+
+@pytest.fixture
+def make_pre_order(app):
+    """Open a pre-order through the service API, issue its number unless told not to."""
+
+    def make(issue=True, **overrides):
+        with app.app_context():
+            pre_order = checkout.open_pre_order({**BASKET, **overrides})
+            if issue:
+                pre_order, _ = checkout.issue_order_number(pre_order.id)
+            return pre_order.id, pre_order.order_number
+
+    return make
+
+
+@pytest.fixture
+def api(client):
+    """The checkout API with its bearer token: api.post(path, json=...) etc."""
+
+    class Api:
+        headers = {"Authorization": f"Bearer {API_TOKEN}"}
+
+        def __getattr__(self, method):
+            call = getattr(client, method)
+            return lambda path, **kwargs: call(f"/api{path}", headers=self.headers, **kwargs)
+
+    return Api()
+
+
+def pre_order_answer_failed(answer, errortext):
+    """Whether a pre_order answer is the documented failure with this text."""
+    return answer == {
+        "result": {"success": False, "errortext": errortext},
+        "productlist": [],
+        "orderprice": 0.0,
+    }
+
+
+def unique_reference() -> str:
+    """A fresh reference number."""
+    return "REF-" + uuid.uuid4().hex[:12]
