@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask_migrate import Migrate
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
 from .cache import CacheHealth, cache
@@ -37,6 +38,10 @@ class IVRModule:
         app.config.setdefault("SQLALCHEMY_DATABASE_URI", uri)
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(uri))
         app.extensions["ivr"] = IVRState(app)
+        proxies = app.config["IVR_TRUSTED_PROXIES"]
+        if proxies:
+            # Believe X-Forwarded-For/-Proto only as far back as our own proxies reach.
+            app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
         db.init_app(app)
         with app.app_context():

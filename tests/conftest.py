@@ -120,6 +120,21 @@ def app(backend_config):
 
 
 @pytest.fixture
+def app_with(app, backend_config):
+    """Build further apps on the same emptied backend with other settings: app_with(KEY=value)."""
+    built = []
+
+    def build(**overrides):
+        built.append(make_app(backend_config, **overrides))
+        return built[-1]
+
+    yield build
+    for other in built:
+        with other.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def runner(app):
     """The app's CLI runner."""
     return app.test_cli_runner()

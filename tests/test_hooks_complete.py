@@ -83,11 +83,11 @@ def test_success_true_in_any_accepted_form(hooks, make_pre_order, flag):
     assert result(hooks.complete(number, success=flag)) == (True, "")
 
 
-def test_unknown_and_expired_numbers_are_order_not_found(app, hooks, backend_config):
-    from tests.conftest import BASKET, make_app
+def test_unknown_and_expired_numbers_are_order_not_found(app, hooks, app_with):
+    from tests.conftest import BASKET
 
     assert result(hooks.complete("1234567897")) == (False, "Order Not Found")
-    expiring = make_app(backend_config, IVR_ORDER_TTL_SECONDS=0)
+    expiring = app_with(IVR_ORDER_TTL_SECONDS=0)
     with expiring.app_context():
         pre_order = checkout.open_pre_order(dict(BASKET))
         pre_order, _ = checkout.issue_order_number(pre_order.id)

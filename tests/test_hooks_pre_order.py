@@ -118,11 +118,10 @@ def test_paid_pre_order_is_order_not_found_capitalised(hooks, make_pre_order):
     assert pre_order_answer_failed(hooks.pre_order(number), "Order Not Found")
 
 
-def test_expired_order_number_is_order_not_found(app, hooks, make_pre_order, backend_config):
-    from tests.conftest import make_app
+def test_expired_order_number_is_order_not_found(app, hooks, make_pre_order, app_with):
     from ivr_module.services import checkout
 
-    expiring = make_app(backend_config, IVR_ORDER_TTL_SECONDS=0)
+    expiring = app_with(IVR_ORDER_TTL_SECONDS=0)
     with expiring.app_context():
         pre_order = checkout.open_pre_order(_basket())
         _, _ = checkout.issue_order_number(pre_order.id)
@@ -204,11 +203,10 @@ def test_order_of_checks(app, client, make_pre_order, body_changes, spoils, erro
     assert pre_order_answer_failed(answer, errortext)
 
 
-def test_unset_credentials_refuse_everyone(backend_config):
-    from tests.conftest import make_app
+def test_unset_credentials_refuse_everyone(app_with):
 
     for missing in ("IVR_USERNAME", "IVR_PASSWORD"):
-        app = make_app(backend_config, **{missing: ""})
+        app = app_with(**{missing: ""})
         body = {"username": IVR_USERNAME, "password": IVR_PASSWORD, "orderNumber": "1"}
         answer = app.test_client().post("/hooks/ivr/pre_order/", json=body).get_json()
         assert pre_order_answer_failed(answer, "User invalid")

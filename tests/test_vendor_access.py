@@ -1,0 +1,105 @@
+"""Who may call the hooks: lockout, the address allow-list, trusted proxies."""
+
+import pytest
+
+from tests.conftest import IVR_PASSWORD, IVR_USERNAME, pre_order_answer_failed
+
+
+def call(client, password=IVR_PASSWORD, addr="203.0.113.5", forwarded_for=None):
+    body = {"username": IVR_USERNAME, "password": password, "orderNumber": "1234567897"}
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    response = client.post(
+        "/hooks/ivr/pre_order/", json=body, headers=headers, environ_base={"REMOTE_ADDR": addr}
+    )
+    return response.get_json()["result"]["errortext"]
+
+
+def last_detail(app):
+    from sqlalchemy import select
+
+    from ivr_module.db import db
+    from ivr_module.models import HookCall
+
+    with app.app_context():
+        return db.session.scalars(select(HookCall).order_by(HookCall.id.desc())).first()
+
+
+@pytest.fixture
+def lockout_app(app):
+    app.config.update(IVR_LOCKOUT_THRESHOLD=3, IVR_LOCKOUT_SECONDS=60)
+    return app
+
+
+def test_repeated_user_invalid_locks_the_address_out(lockout_app):
+    client = lockout_app.test_client()
+    assert [call(client, password="wrong") for _ in range(3)] == ["User invalid"] * 3
+    # Locked: even the right password is refused, without a credential check.
+    assert call(client) == "User invalid"
+    assert last_detail(lockout_app).detail == "locked out"
+    # Another address is not affected.
+    assert call(client, addr="203.0.113.6") == "Order not found"
+
+
+def test_a_success_ends_the_run_of_failures(lockout_app):
+    client = lockout_app.test_client()
+    call(client, password="wrong")
+    call(client, password="wrong")
+    assert call(client) == "Order not found"
+    call(client, password="wrong")
+    call(client, password="wrong")
+    assert call(client) == "Order not found"
+
+
+def test_lockout_ends_after_its_time(lockout_app, monkeypatch):
+    import time as time_module
+
+    client = lockout_app.test_client()
+    for _ in range(3):
+        call(client, password="wrong")
+    assert call(client) == "User invalid"
+    later = time_module.time() + 61
+    monkeypatch.setattr("ivr_module.services.vendor_auth.time.time", lambda: later)
+    assert call(client) == "Order not found"
+
+
+def test_threshold_zero_turns_lockout_off(app):
+    app.config.update(IVR_LOCKOUT_THRESHOLD=0)
+    client = app.test_client()
+    for _ in range(15):
+        call(client, password="wrong")
+    assert call(client) == "Order not found"
+
+
+def test_default_lockout_is_ten_failures(app):
+    client = app.test_client()
+    for _ in range(9):
+        call(client, password="wrong")
+    assert call(client) == "Order not found"
+    for _ in range(10):
+        call(client, password="wrong")
+    assert call(client) == "User invalid"
+
+
+def test_allow_list_refuses_other_addresses(app_with):
+    app = app_with(IVR_ALLOWED_IPS="198.51.100.0/24, 2001:db8::/32")
+    client = app.test_client()
+    assert call(client, addr="198.51.100.20") == "Order not found"
+    assert call(client, addr="2001:db8::1") == "Order not found"
+    assert call(client, addr="203.0.113.5") == "User invalid"
+    assert "IVR_ALLOWED_IPS" in last_detail(app).detail
+
+
+def test_forwarded_for_is_ignored_without_trusted_proxies(app_with):
+    app = app_with(IVR_ALLOWED_IPS="198.51.100.0/24")
+    client = app.test_client()
+    assert call(client, addr="203.0.113.5", forwarded_for="198.51.100.20") == "User invalid"
+    assert last_detail(app).remote_addr == "203.0.113.5"
+
+
+def test_trusted_proxy_count_picks_the_client_address(app_with):
+    app = app_with(IVR_ALLOWED_IPS="198.51.100.0/24", IVR_TRUSTED_PROXIES=1)
+    client = app.test_client()
+    # One proxy: the last X-Forwarded-For entry is the client; earlier ones are not trusted.
+    assert call(client, addr="10.0.0.2", forwarded_for="203.0.113.5, 198.51.100.20") == "Order not found"
+    assert last_detail(app).remote_addr == "198.51.100.20"
+    assert call(client, addr="10.0.0.2", forwarded_for="198.51.100.20, 203.0.113.5") == "User invalid"
