@@ -1,0 +1,110 @@
+"""The hook-call log: every call recorded with its exact text and detail, never the password."""
+
+import logging
+
+import pytest
+from sqlalchemy import select
+
+from ivr_module.db import db
+from ivr_module.models import HookCall
+from ivr_module.services import ivr as ivr_service
+from tests.conftest import IVR_PASSWORD, IVR_USERNAME
+
+
+def calls(app):
+    with app.app_context():
+        return list(db.session.scalars(select(HookCall).order_by(HookCall.id)))
+
+
+def test_every_call_is_recorded_with_its_error_text_and_detail(app, hooks, make_pre_order):
+    _, number = make_pre_order()
+    hooks.pre_order(number)
+    hooks.pre_order("1234567890")  # fails its check digit
+    hooks.complete(number, reference="R-77", staff_id="agent")
+    hooks.complete(number, reference="R-78")
+    rows = calls(app)
+    assert [(row.endpoint, row.order_number, row.success, row.error_text) for row in rows] == [
+        ("pre_order", number, True, ""),
+        ("pre_order", "1234567890", False, "Order not found"),
+        ("complete", number, True, ""),
+        ("complete", number, False, "Order Not Found"),
+    ]
+    assert rows[1].detail.startswith("check digit mismatch")
+    assert rows[2].reference_number == "R-77"
+    assert rows[3].detail == "already paid by transaction R-77"
+    assert all(row.username == IVR_USERNAME for row in rows)
+    assert all(row.remote_addr == "127.0.0.1" for row in rows)
+    assert all(row.duration_ms >= 0 and row.request_id for row in rows)
+
+
+def test_unparseable_calls_are_recorded_too(app, client):
+    client.post("/hooks/ivr/complete", data=b"{oops")
+    [row] = calls(app)
+    assert (row.endpoint, row.success, row.error_text) == ("complete", False, "Input invalid")
+    assert row.detail == "body is not JSON"
+    assert row.username is None and row.order_number is None
+
+
+def test_request_id_from_the_caller_is_kept(app, client):
+    client.post("/hooks/ivr/pre_order", json={}, headers={"X-Request-ID": "vendor-abc-123"})
+    assert calls(app)[0].request_id == "vendor-abc-123"
+
+
+PASSWORDS = [IVR_PASSWORD, "Wr0ng-but-secret-guess!", "p" * 300]
+
+
+@pytest.mark.parametrize("password", PASSWORDS)
+def test_password_appears_in_no_row_and_no_log_line(app, client, make_pre_order, caplog, password):
+    _, number = make_pre_order()
+    caplog.set_level(logging.DEBUG)
+    bodies = [
+        ("/hooks/ivr/pre_order/", {"username": IVR_USERNAME, "password": password, "orderNumber": number}),
+        ("/hooks/ivr/pre_order/", {"username": password, "password": password, "orderNumber": 1.5}),
+        ("/hooks/ivr/complete/", {"username": IVR_USERNAME, "password": password,
+                                  "orderResultRequest": {"orderNumber": number, "referenceNumber": "R",
+                                                         "staffId": "s"}}),
+        ("/hooks/ivr/complete/", {"username": IVR_USERNAME, "password": password, "orderResultRequest": []}),
+    ]
+    for path, body in bodies:
+        client.post(path, json=body)
+    with app.app_context():
+        for row in db.session.scalars(select(HookCall)):
+            for column in HookCall.__table__.columns:
+                value = getattr(row, column.key)
+                if column.key == "username" and value == password[:256]:
+                    continue  # the second body sent the password as the username, on purpose
+                assert password not in str(value)
+    assert password not in caplog.text
+
+
+def test_password_stays_out_of_the_log_when_the_database_is_down(app_with, caplog):
+    dead = app_with(DATABASE_URL="postgresql://postgres@127.0.0.1:1/none")
+    caplog.set_level(logging.DEBUG)
+    body = {"username": IVR_USERNAME, "password": IVR_PASSWORD, "orderNumber": "1234567897"}
+    answer = dead.test_client().post("/hooks/ivr/pre_order/", json=body).get_json()
+    assert answer["result"]["errortext"] == "Service unavailable"
+    assert "hook call not recorded" in caplog.text
+    assert IVR_PASSWORD not in caplog.text
+
+
+def test_card_numbers_are_masked_in_the_log(app, hooks):
+    hooks.complete("1234567897", reference="4111 1111 1111 1111")
+    [row] = calls(app)
+    assert row.reference_number == "411111******1111"
+
+
+def test_unexpected_error_answers_service_unavailable_in_shape(app, hooks, make_pre_order, monkeypatch):
+    def broken(*args):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr("ivr_module.hooks.views.read_pre_order", broken)
+    _, number = make_pre_order()
+    answer = hooks.pre_order(number)
+    assert answer == {"result": {"success": False, "errortext": "Service unavailable"},
+                      "productlist": [], "orderprice": 0.0}
+    assert calls(app)[-1].detail.startswith("internal error")
+
+
+def test_check_chain_is_in_the_contract_order():
+    names = [check.__name__ for check in ivr_service.SESSION_CHECKS]
+    assert names == ["_session_open", "_payment_option_set", "_payment_option_cash_register", "_basket_unchanged"]
