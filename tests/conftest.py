@@ -168,18 +168,19 @@ def hooks(client):
     return Hooks(client)
 
 
+def new_pre_order(app, issue=True, **overrides):
+    """Open a pre-order through the service API and issue its number unless told not to."""
+    with app.app_context():
+        pre_order = checkout.open_pre_order({**BASKET, **overrides})
+        if issue:
+            pre_order, _ = checkout.issue_order_number(pre_order.id)
+        return pre_order.id, pre_order.order_number
+
+
 @pytest.fixture
 def make_pre_order(app):
-    """Open a pre-order through the service API, issue its number unless told not to."""
-
-    def make(issue=True, **overrides):
-        with app.app_context():
-            pre_order = checkout.open_pre_order({**BASKET, **overrides})
-            if issue:
-                pre_order, _ = checkout.issue_order_number(pre_order.id)
-            return pre_order.id, pre_order.order_number
-
-    return make
+    """new_pre_order on the app under test: returns (id, order number)."""
+    return lambda issue=True, **overrides: new_pre_order(app, issue, **overrides)
 
 
 @pytest.fixture
