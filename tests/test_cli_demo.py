@@ -1,0 +1,55 @@
+"""`flask ivr demo`: one demo pre-order per hook outcome, idempotent."""
+
+import re
+
+from sqlalchemy import func, select
+
+from ivr_module.db import db
+from ivr_module.demo import DEMO_ORDERS, MISTYPED, NEVER_ISSUED, PAID_REFERENCE
+from ivr_module.models import IVRTransaction, PreOrder, PreOrderStatus
+
+
+def test_demo_prints_its_order_numbers(runner):
+    result = runner.invoke(args=["ivr", "demo"])
+    assert result.exit_code == 0, result.output
+    printed = re.findall(r"^\s+(\d{10})\s", result.output, flags=re.M)
+    assert printed == [demo.order_number for demo in DEMO_ORDERS] + [NEVER_ISSUED, MISTYPED]
+
+
+def test_demo_is_idempotent(app, runner):
+    runner.invoke(args=["ivr", "demo"])
+    runner.invoke(args=["ivr", "demo"])
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PreOrder)) == len(DEMO_ORDERS)
+        assert db.session.scalar(select(func.count()).select_from(IVRTransaction)) == 1
+
+
+def test_each_demo_number_gives_its_outcome(runner, hooks):
+    runner.invoke(args=["ivr", "demo"])
+    texts = [hooks.pre_order(demo.order_number)["result"]["errortext"] for demo in DEMO_ORDERS]
+    assert texts == [
+        "",
+        "Basket Changed",
+        "PaymentOption is null",
+        "PaymentOption is not valid. Payment type must be cash_register",
+        "Order Not Found",
+        "Order Not Found",
+        "Order not found",
+    ]
+    assert hooks.pre_order(NEVER_ISSUED)["result"]["errortext"] == "Order not found"
+    assert hooks.pre_order(MISTYPED)["result"]["errortext"] == "Order not found"
+    paid = DEMO_ORDERS[5].order_number
+    assert hooks.complete(paid, reference=PAID_REFERENCE)["orderResultResponse"]["result"]["success"] is True
+    payable = DEMO_ORDERS[0].order_number
+    answer = hooks.complete(payable, reference=PAID_REFERENCE)
+    assert answer["orderResultResponse"]["result"]["errortext"] == "Reference number already used"
+    assert hooks.complete(payable, reference="NEW-REF")["orderResultResponse"]["result"]["success"] is True
+
+
+def test_demo_states_are_the_stored_ones(app, runner):
+    runner.invoke(args=["ivr", "demo"])
+    with app.app_context():
+        statuses = {p.order_number: p.current_status for p in db.session.scalars(select(PreOrder))}
+    assert statuses[DEMO_ORDERS[4].order_number] == PreOrderStatus.CANCELLED
+    assert statuses[DEMO_ORDERS[5].order_number] == PreOrderStatus.PAID
+    assert statuses[DEMO_ORDERS[6].order_number] == PreOrderStatus.EXPIRED
