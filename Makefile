@@ -1,0 +1,50 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test` (see README.md).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+
+# Demo settings for `make run` only: fixed, published, and refused by nothing but this laptop.
+DEMO_IVR_USERNAME := demo-ivr
+DEMO_IVR_PASSWORD := demo-ivr-password
+DEMO_CHECKOUT_TOKEN := demo-checkout-token
+DEMO_ENV := IVR_ENV=development IVR_USERNAME=$(DEMO_IVR_USERNAME) \
+	IVR_PASSWORD=$(DEMO_IVR_PASSWORD) CHECKOUT_API_TOKEN=$(DEMO_CHECKOUT_TOKEN)
+FLASK := $(DEMO_ENV) $(BIN)/flask --app wsgi
+
+.PHONY: run test install install-dev clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(VENV)/bin/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) ivr demo
+	@echo
+	@echo "IVR hooks:     http://127.0.0.1:$(PORT)/hooks/ivr/pre_order/  and  .../complete/"
+	@echo "  username:    $(DEMO_IVR_USERNAME)"
+	@echo "  password:    $(DEMO_IVR_PASSWORD)"
+	@echo "Checkout API:  http://127.0.0.1:$(PORT)/api/  (Authorization: Bearer $(DEMO_CHECKOUT_TOKEN))"
+	@echo
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# The whole suite, on SQLite + the in-process cache, then on PostgreSQL + Redis.
+test: install-dev
+	$(BIN)/python -m pytest --backend sqlite
+	$(BIN)/python -m pytest --backend postgres
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .hypothesis
