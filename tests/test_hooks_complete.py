@@ -38,6 +38,16 @@ def test_complete_records_the_transaction_and_marks_paid(app, hooks, make_pre_or
         assert pre_order.transaction.reference_number == "R-77"
 
 
+@pytest.mark.parametrize("path", ["/hooks/ivr/complete/", "/hooks/ivr/complete"])
+def test_both_paths_answer_without_redirect(app, client, make_pre_order, path):
+    _, number = make_pre_order()
+    body = {"username": IVR_USERNAME, "password": IVR_PASSWORD,
+            "orderResultRequest": {"orderNumber": number, "referenceNumber": "R-1", "staffId": "1"}}
+    response = client.post(path, json=body)
+    assert response.status_code == 200
+    assert result(response.get_json()) == (True, "")
+
+
 def test_complete_repeated_with_same_reference_records_once(app, hooks, make_pre_order):
     _, number = make_pre_order()
     for _ in range(3):

@@ -161,9 +161,10 @@ def test_body_just_under_the_limit_is_parsed(client):
     assert pre_order_answer_failed(response.get_json(), "Order not found")
 
 
-@pytest.mark.parametrize("path", [PRE_ORDER, COMPLETE])
-def test_other_methods_are_not_allowed(client, path):
-    assert client.get(path).status_code == 405
+@pytest.mark.parametrize("path", [PRE_ORDER, COMPLETE, PRE_ORDER.rstrip("/"), COMPLETE.rstrip("/")])
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_other_methods_are_not_allowed(client, path, method):
+    assert getattr(client, method)(path).status_code == 405
 
 
 # Property tests: whatever arrives, the answer is HTTP 200 and valid against the document.

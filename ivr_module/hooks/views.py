@@ -114,13 +114,16 @@ def _request_id() -> str:
     return uuid.uuid4().hex
 
 
-@bp.post("/pre_order/", strict_slashes=False)
+# Each hook answers with and without the trailing slash, never with a redirect.
+@bp.post("/pre_order/")
+@bp.post("/pre_order")
 def pre_order():
     """Read a pre-order's products and total for the IVR."""
     return _handle("pre_order", _serve_pre_order, _pre_order_answer)
 
 
-@bp.post("/complete/", strict_slashes=False)
+@bp.post("/complete/")
+@bp.post("/complete")
 def complete():
     """Record the IVR payment of a pre-order."""
     return _handle("complete", _serve_complete, _complete_answer)
