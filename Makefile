@@ -31,15 +31,15 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 run: install
-	$(FLASK) db upgrade
-	$(FLASK) ivr demo
+	@$(FLASK) db upgrade
+	@$(FLASK) ivr demo
 	@echo
 	@echo "IVR hooks:     http://127.0.0.1:$(PORT)/hooks/ivr/pre_order/  and  .../complete/"
 	@echo "  username:    $(DEMO_IVR_USERNAME)"
 	@echo "  password:    $(DEMO_IVR_PASSWORD)"
 	@echo "Checkout API:  http://127.0.0.1:$(PORT)/api/  (Authorization: Bearer $(DEMO_CHECKOUT_TOKEN))"
 	@echo
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # The whole suite, on SQLite + the in-process cache, then on PostgreSQL + Redis.
 test: install-dev

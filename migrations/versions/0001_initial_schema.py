@@ -1,6 +1,6 @@
 """initial schema
 
-Revision ID: 908c6ca640fa
+Revision ID: 0001
 Revises: 
 Create Date: 2026-11-27 21:15:49.020936
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '908c6ca640fa'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
