@@ -87,7 +87,13 @@ def engine_options(uri: str) -> dict:
     """Pool settings: PostgreSQL connections are checked before use, so a restart heals."""
     if uri.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10, "pool_timeout": 10}
+    return {
+        "pool_pre_ping": True,
+        "pool_size": 10,
+        "max_overflow": 10,
+        "pool_timeout": 10,
+        "connect_args": {"connect_timeout": 5},
+    }
 
 
 def cache_config(config) -> dict:

@@ -58,7 +58,9 @@ class IVRModule:
         from .api.errors import routing_error
         from .cli import ivr_cli
         from .hooks import bp as hooks_bp
+        from .ops import bp as ops_bp
 
+        app.register_blueprint(ops_bp)
         app.register_blueprint(hooks_bp)
         app.register_blueprint(api_bp)
         app.register_error_handler(404, routing_error)

@@ -6,14 +6,14 @@ shape: bad input is `Input invalid`, a database or internal failure `Service una
 
 import logging
 import time
-import uuid
 from decimal import Decimal
 
 import simplejson
-from flask import Response, request
+from flask import Response, g, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..db import db
+from ..metrics import observe_hook_call
 from ..services.ivr import complete_payment, read_pre_order
 from ..services.hook_log import record_hook_call
 from ..services.results import HookError, HookResult, refuse
@@ -90,6 +90,8 @@ def _handle(endpoint: str, serve, answer) -> Response:
         db.session.rollback()
         logger.exception("%s: unexpected error", endpoint)
         result = refuse(HookError.SERVICE_UNAVAILABLE, "internal error (see the application log)")
+    seconds = time.perf_counter() - started
+    observe_hook_call(endpoint, result.errortext, seconds)
     record_hook_call(
         endpoint=endpoint,
         remote_addr=request.remote_addr,
@@ -100,18 +102,10 @@ def _handle(endpoint: str, serve, answer) -> Response:
         success=result.success,
         error_text=result.errortext,
         detail=result.detail,
-        duration_ms=round((time.perf_counter() - started) * 1000),
-        request_id=_request_id(),
+        duration_ms=round(seconds * 1000),
+        request_id=g.request_id,
     )
     return answer(result)
-
-
-def _request_id() -> str:
-    """The caller's X-Request-ID when it is sane, else a fresh one."""
-    given = request.headers.get("X-Request-ID", "")
-    if 0 < len(given) <= 64 and given.isascii() and given.isprintable():
-        return given
-    return uuid.uuid4().hex
 
 
 # Each hook answers with and without the trailing slash, never with a redirect.

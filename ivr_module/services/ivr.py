@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..db import begin_write, db
+from ..metrics import PAYMENTS
 from ..models import CASH_REGISTER, IVRTransaction, PreOrder, PreOrderStatus
 from .order_numbers import unknown_number_detail
 from .results import HookError, HookResult, refuse
@@ -125,6 +126,7 @@ def _record_payment(order_number: str, reference: str, staff_id: str) -> HookRes
         db.session.rollback()
         raise
     publish_session(paid)
+    PAYMENTS.labels(paid.currency).inc()
     return HookResult(detail=f"paid {paid.amount} {paid.currency} by transaction {reference}")
 
 

@@ -1,0 +1,23 @@
+"""Structured logs: one JSON object a line, carrying the request id of the request being served."""
+
+import logging
+
+from flask import g, has_request_context
+from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamp each record with the current request's id (the one stored in its hook-call row)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = g.get("request_id") if has_request_context() else None
+        return True
+
+
+class JsonFormatter(_JsonFormatter):
+    """python-json-logger with the fields operators search by."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("fmt", "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s")
+        kwargs.setdefault("rename_fields", {"asctime": "time", "levelname": "level", "name": "logger"})
+        super().__init__(*args, **kwargs)

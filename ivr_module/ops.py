@@ -1,0 +1,64 @@
+"""Operations endpoints and per-request plumbing: request ids, /healthz, /readyz, /metrics."""
+
+import logging
+import uuid
+
+from flask import Blueprint, Response, g, jsonify, request
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from .cache import cache_reachable
+from .db import db
+from .metrics import metrics_page
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("ivr_ops", __name__)
+
+
+@bp.before_app_request
+def _assign_request_id() -> None:
+    """Every request gets an id: the caller's X-Request-ID when sane, else a fresh one."""
+    given = request.headers.get("X-Request-ID", "")
+    sane = 0 < len(given) <= 64 and given.isascii() and given.isprintable()
+    g.request_id = given if sane else uuid.uuid4().hex
+
+
+@bp.after_app_request
+def _echo_request_id(response: Response) -> Response:
+    if "request_id" in g:
+        response.headers["X-Request-ID"] = g.request_id
+    return response
+
+
+@bp.get("/healthz")
+def healthz():
+    """The process is up and serving."""
+    return jsonify({"status": "ok"})
+
+
+def _database_reachable() -> bool:
+    try:
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+        return True
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        logger.warning("readiness: database unreachable: %s", type(error).__name__)
+        return False
+
+
+@bp.get("/readyz")
+def readyz():
+    """Ready to serve: the database and the cache answer; says which one does not."""
+    checks = {"database": _database_reachable(), "cache": cache_reachable()}
+    body = {name: ("ok" if ok else "down") for name, ok in checks.items()}
+    body["status"] = "ready" if all(checks.values()) else "not ready"
+    return jsonify(body), 200 if all(checks.values()) else 503
+
+
+@bp.get("/metrics")
+def metrics():
+    """Prometheus metrics of this process (or of all gunicorn workers, in multiprocess mode)."""
+    body, content_type = metrics_page()
+    return Response(body, content_type=content_type)
