@@ -3,12 +3,16 @@
 import ipaddress
 import os
 import secrets
+from datetime import datetime, timezone
 from pathlib import Path
 
 DEFAULTS = {
     "IVR_ENV": "development",
     "IVR_USERNAME": None,
     "IVR_PASSWORD": None,
+    # Zero-downtime rotation: the previous password is still accepted until this moment.
+    "IVR_PREVIOUS_PASSWORD": None,
+    "IVR_PREVIOUS_PASSWORD_UNTIL": None,
     "CHECKOUT_API_TOKEN": None,
     "DATABASE_URL": None,
     "REDIS_URL": None,
@@ -70,6 +74,22 @@ def parse_allowed_networks(value) -> list:
         return [ipaddress.ip_network(item.strip(), strict=False) for item in value]
     except ValueError as error:
         raise ConfigError(f"IVR_ALLOWED_IPS: {error}") from None
+
+
+def parse_rotation_end(config):
+    """When the previous IVR password stops working (aware UTC), or None if there is none."""
+    previous, until = config.get("IVR_PREVIOUS_PASSWORD"), config.get("IVR_PREVIOUS_PASSWORD_UNTIL")
+    if not previous:
+        return None
+    if not until:
+        raise ConfigError("IVR_PREVIOUS_PASSWORD needs IVR_PREVIOUS_PASSWORD_UNTIL (the end of the window)")
+    try:
+        end = until if isinstance(until, datetime) else datetime.fromisoformat(str(until))
+    except ValueError:
+        raise ConfigError(f"IVR_PREVIOUS_PASSWORD_UNTIL is not an ISO 8601 time: {until!r}") from None
+    if end.tzinfo is None:
+        raise ConfigError("IVR_PREVIOUS_PASSWORD_UNTIL needs a time zone, e.g. 2026-12-01T06:00:00Z")
+    return end.astimezone(timezone.utc)
 
 
 def database_uri(config, instance_path: str) -> str:

@@ -19,6 +19,7 @@ class IVRState:
 
     def __init__(self, app):
         self.allowed_networks = config.parse_allowed_networks(app.config["IVR_ALLOWED_IPS"])
+        self.previous_password_until = config.parse_rotation_end(app.config)
         self.cache_health = CacheHealth()
 
 
@@ -34,6 +35,10 @@ class IVRModule:
         for key, value in config.DEFAULTS.items():
             app.config.setdefault(key, value)
         config.ensure_secret_key(app)
+        # Bodies of the checkout API (and admin forms) are small; the hooks read theirs
+        # themselves, to answer an over-large one in shape. (Flask's own default is None.)
+        if app.config.get("MAX_CONTENT_LENGTH") is None:
+            app.config["MAX_CONTENT_LENGTH"] = config.HOOK_BODY_LIMIT
         uri = config.database_uri(app.config, app.instance_path)
         app.config.setdefault("SQLALCHEMY_DATABASE_URI", uri)
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(uri))

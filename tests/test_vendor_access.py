@@ -103,3 +103,33 @@ def test_trusted_proxy_count_picks_the_client_address(app_with):
     assert call(client, addr="10.0.0.2", forwarded_for="203.0.113.5, 198.51.100.20") == "Order not found"
     assert last_detail(app).remote_addr == "198.51.100.20"
     assert call(client, addr="10.0.0.2", forwarded_for="198.51.100.20, 203.0.113.5") == "User invalid"
+
+
+def test_previous_password_works_during_its_rotation_window(app_with):
+    from datetime import timedelta
+
+    from ivr_module.db import utcnow
+
+    window_end = (utcnow() + timedelta(minutes=5)).isoformat()
+    app = app_with(IVR_PASSWORD="new-password", IVR_PREVIOUS_PASSWORD=IVR_PASSWORD,
+                   IVR_PREVIOUS_PASSWORD_UNTIL=window_end)
+    client = app.test_client()
+    assert call(client, password=IVR_PASSWORD) == "Order not found"
+    assert call(client, password="new-password") == "Order not found"
+    assert call(client, password="neither") == "User invalid"
+
+
+def test_previous_password_is_refused_after_the_window(app_with):
+    app = app_with(IVR_PASSWORD="new-password", IVR_PREVIOUS_PASSWORD=IVR_PASSWORD,
+                   IVR_PREVIOUS_PASSWORD_UNTIL="2020-01-01T00:00:00+00:00")
+    client = app.test_client()
+    assert call(client, password=IVR_PASSWORD) == "User invalid"
+    assert call(client, password="new-password") == "Order not found"
+
+
+@pytest.mark.parametrize("until", [None, "tomorrow", "2030-01-01T00:00:00"])
+def test_a_rotation_window_needs_a_clear_end(app_with, until):
+    from ivr_module.config import ConfigError
+
+    with pytest.raises(ConfigError, match="IVR_PREVIOUS_PASSWORD_UNTIL"):
+        app_with(IVR_PREVIOUS_PASSWORD="old", IVR_PREVIOUS_PASSWORD_UNTIL=until)

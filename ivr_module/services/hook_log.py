@@ -3,6 +3,7 @@
 import logging
 import re
 
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from stdnum import luhn
 
@@ -62,3 +63,22 @@ def record_hook_call(**fields) -> None:
             row.error_text,
             row.detail,
         )
+
+
+def count_hook_calls_before(cutoff) -> int:
+    """How many hook-call rows are older than `cutoff`."""
+    return db.session.scalar(select(func.count()).where(HookCall.created_at < cutoff))
+
+
+def purge_hook_calls(cutoff, batch_size: int):
+    """Delete hook-call rows older than `cutoff`, one committed batch at a time; yield each count.
+
+    Small batches keep each transaction short, so the hooks never wait long on the table.
+    """
+    while True:
+        oldest = select(HookCall.id).where(HookCall.created_at < cutoff).limit(batch_size)
+        deleted = db.session.execute(delete(HookCall).where(HookCall.id.in_(oldest))).rowcount
+        db.session.commit()
+        if not deleted:
+            return
+        yield deleted

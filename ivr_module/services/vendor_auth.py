@@ -11,6 +11,7 @@ import time
 from flask import current_app
 
 from ..cache import cache_get, cache_set
+from ..db import utcnow
 from .results import HookError, refuse
 
 
@@ -21,16 +22,26 @@ def _same(given: str, expected: str) -> bool:
     )
 
 
+def _password_matches(password: str) -> bool:
+    """The current password, or the previous one while its rotation window lasts."""
+    config = current_app.config
+    current_ok = _same(password, config.get("IVR_PASSWORD") or "")
+    previous = config.get("IVR_PREVIOUS_PASSWORD") or ""
+    until = current_app.extensions["ivr"].previous_password_until
+    # Compared whether or not the window is open, so timing says nothing about it.
+    previous_ok = _same(password, previous) and bool(previous)
+    return current_ok or (previous_ok and until is not None and utcnow() < until)
+
+
 def _credentials_refusal(username: str, password: str):
     """Compare with IVR_USERNAME/IVR_PASSWORD; unset settings refuse everyone."""
     config = current_app.config
     expected_username = config.get("IVR_USERNAME") or ""
-    expected_password = config.get("IVR_PASSWORD") or ""
-    if not expected_username or not expected_password:
+    if not expected_username or not config.get("IVR_PASSWORD"):
         return refuse(HookError.USER_INVALID, "IVR_USERNAME or IVR_PASSWORD is not set")
     # Both comparisons always run, so timing tells nothing about which one failed.
     username_ok = _same(username, expected_username)
-    password_ok = _same(password, expected_password)
+    password_ok = _password_matches(password)
     if not username_ok:
         return refuse(HookError.USER_INVALID, "unknown username")
     if not password_ok:
