@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import config
 from .cache import CacheHealth, cache
 from .db import configure_sqlite, db
+from .services.hook_log import HookLogWriter
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -18,6 +19,7 @@ class IVRState:
     """Per-app state of the module, kept in app.extensions["ivr"]."""
 
     def __init__(self, app):
+        self.hook_log = HookLogWriter(app.config["SQLALCHEMY_DATABASE_URI"])
         self.allowed_networks = config.parse_allowed_networks(app.config["IVR_ALLOWED_IPS"])
         self.previous_password_until = config.parse_rotation_end(app.config)
         self.cache_health = CacheHealth()

@@ -96,6 +96,14 @@ def make_app(backend_config, **overrides):
     return create_app(settings)
 
 
+def dispose(app):
+    """Close an app's database connections (PostgreSQL has a connection limit)."""
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    app.extensions["ivr"].hook_log.dispose()
+
+
 def _empty_tables():
     tables = [table.name for table in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
@@ -114,9 +122,7 @@ def app(backend_config):
         _empty_tables()
         cache.clear()
     yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    dispose(app)
 
 
 @pytest.fixture
@@ -130,8 +136,7 @@ def app_with(app, backend_config):
 
     yield build
     for other in built:
-        with other.app_context():
-            db.engine.dispose()
+        dispose(other)
 
 
 @pytest.fixture

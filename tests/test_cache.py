@@ -22,19 +22,22 @@ def private_redis():
 
 
 def statements_during(app, action):
-    """The SQL statements the app's engine runs while `action` runs."""
+    """The SQL statements the app's engines (requests' and the hook log's) run during `action`."""
     seen = []
     with app.app_context():
-        engine = db.engine
+        engines = [db.engine, app.extensions["ivr"].hook_log.engine]
 
     def record(conn, cursor, statement, *args):
         seen.append(statement)
 
-    event.listen(engine, "before_cursor_execute", record)
+    engines = [engine for engine in engines if engine is not None]
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         action()
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
     return seen
 
 

@@ -4,9 +4,8 @@ import pytest
 from flask import Flask
 
 from ivr_module import IVRModule
-from ivr_module.db import db
 from ivr_module.services import checkout
-from tests.conftest import BASKET, IVR_PASSWORD, IVR_USERNAME, Hooks
+from tests.conftest import BASKET, IVR_PASSWORD, IVR_USERNAME, Hooks, dispose
 
 
 def test_a_host_app_embeds_the_module(backend_config, app):
@@ -34,8 +33,7 @@ def test_a_host_app_embeds_the_module(backend_config, app):
     assert client.get("/").data == b"the shop"
     assert Hooks(client).pre_order(number)["orderprice"] == 59.97
     assert client.get("/no-such-page").status_code == 404
-    with host.app_context():
-        db.engine.dispose()
+    dispose(host)
 
 
 def test_service_api_refuses_invalid_input_with_the_field(app):

@@ -108,3 +108,33 @@ def test_unexpected_error_answers_service_unavailable_in_shape(app, hooks, make_
 def test_check_chain_is_in_the_contract_order():
     names = [check.__name__ for check in ivr_service.SESSION_CHECKS]
     assert names == ["_session_open", "_payment_option_set", "_payment_option_cash_register", "_basket_unchanged"]
+
+
+def test_log_rows_commit_without_waiting_for_disk_but_payments_do(app, backend):
+    from sqlalchemy import text
+
+    writer = app.extensions["ivr"].hook_log
+    if backend == "sqlite":
+        assert writer.engine is None  # SQLite has one writer: rows go through the app's session
+        return
+    with writer.engine.connect() as connection:
+        assert connection.execute(text("SHOW synchronous_commit")).scalar() == "off"
+    with app.app_context():
+        assert db.session.execute(text("SHOW synchronous_commit")).scalar() == "on"
+
+
+def test_a_log_connection_that_died_is_replaced_without_losing_the_row(app, hooks, backend):
+    from sqlalchemy import text
+
+    writer = app.extensions["ivr"].hook_log
+    if backend == "sqlite":
+        assert writer.engine is None
+        return
+    hooks.pre_order("1234567897")
+    with writer.engine.connect() as connection:
+        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+    with app.app_context():
+        db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        db.session.commit()
+    hooks.pre_order("1234567905")
+    assert [row.order_number for row in calls(app)] == ["1234567897", "1234567905"]

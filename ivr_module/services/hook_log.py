@@ -3,11 +3,12 @@
 import logging
 import re
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.exc import SQLAlchemyError
+from flask import current_app
+from sqlalchemy import create_engine, delete, func, insert, select
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from stdnum import luhn
 
-from ..db import db
+from ..db import db, utcnow
 from ..models import HookCall
 
 logger = logging.getLogger(__name__)
@@ -36,32 +37,77 @@ def loggable(value, max_length: int):
     return _mask_card_numbers(text)[:max_length]
 
 
+class HookLogWriter:
+    """Writes hook-call rows on connections of their own, outside any request's transaction.
+
+    On PostgreSQL each row is one autocommitted INSERT with synchronous_commit off: the row is
+    committed when the call is answered (a crash of the app loses none), but PostgreSQL does not
+    wait for its disk first; only a crash of PostgreSQL itself could lose the last moment's log
+    rows. Payments never go through here: their commit stays synchronous.
+    """
+
+    def __init__(self, database_uri: str):
+        self.engine = None
+        if database_uri.startswith("postgresql"):
+            # No pre-ping (a round trip per row): a dead pooled connection is retried once instead.
+            self.engine = create_engine(
+                database_uri,
+                isolation_level="AUTOCOMMIT",
+                pool_size=4,
+                max_overflow=8,
+                connect_args={"connect_timeout": 5, "options": "-c synchronous_commit=off"},
+            )
+
+    def write(self, row: dict) -> None:
+        """Insert one row (SQLite: through the app's session, which has the only writer lock)."""
+        statement = insert(HookCall)
+        if self.engine is None:
+            db.session.execute(statement, row)
+            db.session.commit()
+            return
+        try:
+            self._insert(statement, row)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            self._insert(statement, row)  # the pool dropped the dead connection; a fresh one
+
+    def _insert(self, statement, row: dict) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(statement, row)
+
+    def dispose(self) -> None:
+        """Close the writer's connections."""
+        if self.engine is not None:
+            self.engine.dispose()
+
+
 def record_hook_call(**fields) -> None:
-    """Store one hook call in its own transaction; a failure is logged, never raised."""
-    row = HookCall(
-        endpoint=fields["endpoint"],
-        remote_addr=loggable(fields.get("remote_addr"), 64),
-        username=loggable(fields.get("username"), 256),
-        order_number=loggable(fields.get("order_number"), 64),
-        reference_number=loggable(fields.get("reference_number"), 128),
-        success=fields["success"],
-        error_text=fields["error_text"],
-        detail=loggable(fields["detail"], 512),
-        duration_ms=fields["duration_ms"],
-        request_id=loggable(fields.get("request_id"), 64),
-    )
+    """Store one hook call; a failure is logged (without secrets), never raised."""
+    row = {
+        "created_at": utcnow(),
+        "endpoint": fields["endpoint"],
+        "remote_addr": loggable(fields.get("remote_addr"), 64),
+        "username": loggable(fields.get("username"), 256),
+        "order_number": loggable(fields.get("order_number"), 64),
+        "reference_number": loggable(fields.get("reference_number"), 128),
+        "success": fields["success"],
+        "error_text": fields["error_text"],
+        "detail": loggable(fields["detail"], 512),
+        "duration_ms": fields["duration_ms"],
+        "request_id": loggable(fields.get("request_id"), 64),
+    }
     try:
-        db.session.add(row)
-        db.session.commit()
+        current_app.extensions["ivr"].hook_log.write(row)
     except SQLAlchemyError as error:
         db.session.rollback()
         logger.error(
             "hook call not recorded (%s): endpoint=%s order=%s error=%r detail=%r",
             type(error).__name__,
-            row.endpoint,
-            row.order_number,
-            row.error_text,
-            row.detail,
+            row["endpoint"],
+            row["order_number"],
+            row["error_text"],
+            row["detail"],
         )
 
 

@@ -1,0 +1,1 @@
+"""The hook benchmark: `make bench` (see docs/BENCHMARKS.md)."""

@@ -1,0 +1,240 @@
+"""`make bench`: the hooks under load on the production server, against the floor of the stack.
+
+For each backend (PostgreSQL + Redis, then SQLite + the in-process cache) it migrates a fresh
+database, seeds payable pre-orders, starts gunicorn with the committed gunicorn.conf.py, and drives
+each scenario with wrk. Throughput is compared with the floor (a bare Flask endpoint on the same
+server configuration) measured in the same run. On PostgreSQL it also measures pre_order at a
+steady 300 requests/s (hey) and the workers' memory over 100,000 requests.
+"""
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import psycopg
+import redis
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+BIN = Path(sys.executable).parent
+POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/12")
+USERNAME, PASSWORD, TOKEN = "bench-ivr", "bench-ivr-password", "bench-checkout-token"
+BASKET = {
+    "lines": [
+        {"sku": "TSHIRT-BLU-M", "name": "T-shirt, blue, M", "quantity": 2, "unit_price": "149.90",
+         "discount": "20.00"},
+        {"sku": "MUG-LOGO", "name": "Mug with logo", "quantity": 1, "unit_price": "89.50"},
+    ],
+    "shipping_amount": "29.90",
+    "payment_option": {"slug": "pay-by-phone", "name": "Pay by phone", "payment_type": "cash_register"},
+}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Gunicorn:
+    """The production command on a free port: `gunicorn -c gunicorn.conf.py <app>`."""
+
+    def __init__(self, app: str, env: dict, workers: int):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_WORKERS": str(workers)}
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", app],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        self._wait_until_serving()
+
+    def _wait_until_serving(self) -> None:
+        for _ in range(200):
+            try:
+                request = urllib.request.Request(self.url + "/hooks/ivr/pre_order/", data=b"{}", method="POST")
+                urllib.request.urlopen(request, timeout=1).read()
+                return
+            except OSError:
+                time.sleep(0.1)
+        self.log.seek(0)
+        raise RuntimeError("gunicorn did not start:\n" + self.log.read().decode()[-3000:])
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
+        return [int(pid) for pid in children.split()]
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=40)
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def wrk(url: str, script: str, env: dict, seconds: int, connections: int, threads: int = 2) -> dict:
+    """Run wrk with a Lua scenario; return requests/s, p50 and p99 (ms), errors."""
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
+               "-s", str(BENCH_DIR / "wrk" / script), url]
+    env = {**os.environ, **env, "BENCH_DIR": str(BENCH_DIR), "WRK_THREADS": str(threads)}
+    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("WRK_JSON "))
+    result = json.loads(line[len("WRK_JSON "):])
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+def hey_steady(url: str, body_file: str, rate: int, seconds: int) -> dict:
+    """pre_order at a steady rate (hey: 10 workers × rate/10 each); return p50/p99 in ms."""
+    workers = 10
+    command = ["hey", "-z", f"{seconds}s", "-c", str(workers), "-q", str(rate // workers), "-m", "POST",
+               "-T", "application/json", "-D", body_file, url]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    result = {}
+    for line in output.splitlines():
+        parts = line.split()
+        if line.strip().startswith("Requests/sec:"):
+            result["rps"] = float(parts[1])
+        for percent in ("50%", "99%"):
+            if parts[:2] == [percent, "in"]:
+                result[f"p{percent[:-1]}_ms"] = float(parts[2]) * 1000
+        if "[200]" in line:
+            result["ok"] = int(parts[1])
+    return result
+
+
+def prepare_postgres() -> dict:
+    name = "ivr_bench"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {name}")
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    return {"DATABASE_URL": POSTGRES_ADMIN.rsplit("/", 1)[0] + "/" + name, "REDIS_URL": REDIS_URL}
+
+
+def prepare_sqlite(folder: Path) -> dict:
+    return {"DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}"}
+
+
+def app_env(backend_env: dict) -> dict:
+    env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
+    env.update(backend_env)
+    env.update(IVR_ENV="production", SECRET_KEY="bench-" + "s" * 40, IVR_USERNAME=USERNAME,
+               IVR_PASSWORD=PASSWORD, CHECKOUT_API_TOKEN=TOKEN)
+    return env
+
+
+def run_backend(label: str, backend_env: dict, folder: Path, seconds: int, workers: int, full: bool) -> dict:
+    """Every scenario on one backend; returns {scenario: result}."""
+    env = app_env(backend_env)
+    subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
+    orders_file = folder / f"orders-{label}.txt"
+    subprocess.run([str(BIN / "python"), "-m", "bench.seed", "60000", str(orders_file)], cwd=ROOT,
+                   env=env, check=True)
+    live = orders_file.read_text().split()[-1]  # the last seeded order: complete never reaches it
+    bodies = {
+        "live": {"username": USERNAME, "password": PASSWORD, "orderNumber": live},
+        "wrong": {"username": USERNAME, "password": "wrong-password", "orderNumber": live},
+    }
+    files = {}
+    for name, body in {**bodies, "basket": BASKET}.items():
+        files[name] = folder / f"{name}.json"
+        files[name].write_text(json.dumps(body))
+    connections = 16
+    results = {}
+
+    floor = Gunicorn("bench.floor:app", env, workers)
+    results["floor"] = wrk(floor.url + "/hooks/ivr/pre_order/", "post_body.lua",
+                           {"BODY_FILE": str(files["live"])}, seconds, connections)
+    floor.stop()
+
+    server = Gunicorn("wsgi:app", env, workers)
+    hook = server.url + "/hooks/ivr/"
+    results["pre_order"] = wrk(hook + "pre_order/", "post_body.lua", {"BODY_FILE": str(files["live"])},
+                               seconds, connections)
+    results["complete"] = wrk(hook + "complete/", "complete.lua",
+                              {"ORDERS_FILE": str(orders_file), "IVR_USERNAME": USERNAME,
+                               "IVR_PASSWORD": PASSWORD}, seconds, connections)
+    results["checkout"] = wrk(server.url, "checkout.lua",
+                              {"BODY_FILE": str(files["basket"]), "CHECKOUT_API_TOKEN": TOKEN},
+                              seconds, connections)
+    if full:
+        results["steady_300"] = hey_steady(hook + "pre_order/", str(files["live"]), 300, 30)
+        results["memory"] = memory_over(server, hook + "pre_order/", files["live"], 100_000)
+    # Last: with the default lockout, the wrong password soon locks this address out.
+    results["user_invalid"] = wrk(hook + "pre_order/", "post_body.lua", {"BODY_FILE": str(files["wrong"])},
+                                  seconds, connections)
+    server.stop()
+    return results
+
+
+def memory_over(server: Gunicorn, url: str, body_file: Path, total: int) -> dict:
+    """Workers' resident memory after a warm-up, then after `total` more pre_order requests."""
+    env = {"BODY_FILE": str(body_file)}
+    wrk(url, "post_body.lua", env, 10, 16)
+    before = {pid: rss_mib(pid) for pid in server.worker_pids()}
+    sent = 0
+    while sent < total:
+        sent += wrk(url, "post_body.lua", env, 20, 16)["requests"]
+    after = {pid: rss_mib(pid) for pid in server.worker_pids()}
+    return {"requests": sent, "before_mib": before, "after_mib": after}
+
+
+def report(label: str, results: dict) -> str:
+    floor = results["floor"]["rps"]
+    lines = [f"\n{label}", "| scenario | requests/s | p50 ms | p99 ms | errors | × floor |", "|---|---:|---:|---:|---:|---:|"]
+    for name in ("floor", "pre_order", "user_invalid", "complete", "checkout"):
+        row = results[name]
+        lines.append(f"| {name} | {row['rps']:.0f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} | "
+                     f"{row['errors']} | {row['rps'] / floor:.2f} |")
+    if "steady_300" in results:
+        steady = results["steady_300"]
+        lines.append(f"\npre_order at a steady 300/s: {steady.get('rps', 0):.0f} req/s, "
+                     f"p50 {steady.get('p50_ms', 0):.2f} ms, p99 {steady.get('p99_ms', 0):.2f} ms")
+    if "memory" in results:
+        memory = results["memory"]
+        for pid, before in memory["before_mib"].items():
+            after = memory["after_mib"].get(pid, float("nan"))
+            lines.append(f"worker {pid}: {before:.1f} MiB -> {after:.1f} MiB over {memory['requests']} requests")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=15, help="length of each wrk run")
+    parser.add_argument("--quick", action="store_true", help="skip the steady-rate and memory runs")
+    parser.add_argument("--only", choices=("postgres", "sqlite"))
+    args = parser.parse_args()
+    all_results = {}
+    with tempfile.TemporaryDirectory(prefix="ivr-bench-") as folder:
+        folder = Path(folder)
+        if args.only in (None, "postgres"):
+            all_results["postgres"] = run_backend("postgres", prepare_postgres(), folder, args.seconds, 2,
+                                                  not args.quick)
+            print(report("PostgreSQL + Redis, gunicorn 2 workers", all_results["postgres"]), flush=True)
+        if args.only in (None, "sqlite"):
+            # Without Redis, gunicorn.conf.py runs one worker (the in-process cache is per process).
+            all_results["sqlite"] = run_backend("sqlite", prepare_sqlite(folder), folder, args.seconds, 1, False)
+            print(report("SQLite + in-process cache, gunicorn 1 worker", all_results["sqlite"]), flush=True)
+    out = ROOT / "bench" / "results.json"
+    out.write_text(json.dumps(all_results, indent=2, default=str))
+    print(f"\nraw results: {out}")
+
+
+if __name__ == "__main__":
+    main()
