@@ -137,6 +137,8 @@ def _check_payment(order_number: str, reference: str):
     )
     if previous is not None:
         return _replay(previous, order_number), None
+    # Lines and transaction load in queries of their own, after the lock is granted: a join
+    # here would read the transaction from before the wait and miss a racer's payment.
     pre_order = db.session.scalar(
         select(PreOrder).where(PreOrder.order_number == order_number).with_for_update()
     )
