@@ -13,7 +13,7 @@ DEMO_ENV := IVR_ENV=development IVR_USERNAME=$(DEMO_IVR_USERNAME) \
 	IVR_PASSWORD=$(DEMO_IVR_PASSWORD) CHECKOUT_API_TOKEN=$(DEMO_CHECKOUT_TOKEN)
 FLASK := $(DEMO_ENV) $(BIN)/flask --app wsgi
 
-.PHONY: run test install install-dev clean
+.PHONY: run test bench install install-dev clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ run: install
 test: install-dev
 	$(BIN)/python -m pytest --backend sqlite
 	$(BIN)/python -m pytest --backend postgres
+
+# Hook latency and throughput on PostgreSQL + Redis, then SQLite (docs/BENCHMARKS.md).
+bench: install-dev
+	@command -v wrk >/dev/null && command -v hey >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk hey)
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis
