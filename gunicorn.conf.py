@@ -25,7 +25,9 @@ if not os.environ.get("REDIS_URL"):
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
-accesslog = "-"
+# nginx in front keeps the access log, and every hook call has its row in the hook-call log;
+# GUNICORN_ACCESSLOG=- adds gunicorn's own (JSON, on stdout) at some cost per request.
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"
 
 logconfig_dict = {
