@@ -4,11 +4,14 @@ import http.client
 import json
 import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlsplit
 
 from tests.conftest import API_TOKEN, BASKET, IVR_PASSWORD, IVR_USERNAME
+
+from .processes import wait_until
 
 NO_ANSWER = "(no answer)"
 
@@ -118,3 +121,31 @@ def audit(connection) -> Books:
         if not consistent:
             books.inconsistent.append(row)
     return books
+
+
+class Load:
+    """Runs `flow(item)` for every item on a few threads in the background, counting what is done."""
+
+    def __init__(self, flow, items, threads: int = 6):
+        self.lock = threading.Lock()
+        self.done = 0
+        self.pool = ThreadPoolExecutor(max_workers=threads)
+        self.futures = [self.pool.submit(self._run, flow, item) for item in items]
+
+    def _run(self, flow, item):
+        try:
+            return flow(item)
+        finally:
+            with self.lock:
+                self.done += 1
+
+    def wait_for(self, count: int, timeout: float = 120) -> None:
+        """Wait until `count` items are done."""
+        wait_until(lambda: self.done >= count, timeout, f"{count} items of the load run")
+
+    def results(self, timeout: float = 300) -> list:
+        """Every flow's result, in the order of the items."""
+        try:
+            return [future.result(timeout=timeout) for future in self.futures]
+        finally:
+            self.pool.shutdown(cancel_futures=True)
