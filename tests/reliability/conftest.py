@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.private_redis import PrivateRedis
-
 from .processes import ROOT, Database, Gunicorn, production_env
 
 FIGURES = pytest.StashKey[dict]()
@@ -64,15 +62,6 @@ def database(request):
     db.create()
     yield db
     db.drop()
-
-
-@pytest.fixture
-def redis_server():
-    """A private redis-server the test may kill and restart."""
-    server = PrivateRedis()
-    server.start()
-    yield server
-    server.close()
 
 
 @pytest.fixture

@@ -88,10 +88,10 @@ def answers_seen_by_the_server(database, server) -> dict:
 
 
 def test_schemathesis_finds_no_server_error_and_no_schema_break(
-    database, redis_server, start_server, tmp_path, figures
+    database, private_redis, start_server, tmp_path, figures
 ):
     # Lockout off: schemathesis' random credentials would lock 127.0.0.1 out within seconds.
-    server = start_server(database.url, redis_server.url, IVR_LOCKOUT_THRESHOLD=0)
+    server = start_server(database.url, private_redis.url, IVR_LOCKOUT_THRESHOLD=0)
     numbers, ids = seed_the_database(database, Service(server.url))
     done = run_schemathesis(server.url, tmp_path, numbers, ids)
     print(done.stdout[-6000:], done.stderr[-3000:])

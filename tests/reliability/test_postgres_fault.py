@@ -58,9 +58,9 @@ class Vendor:
 
 
 def test_postgres_unreachable_mid_load_answers_unavailable_and_recovers(
-    database, redis_server, start_server, proxy, figures
+    database, private_redis, start_server, proxy, figures
 ):
-    server = start_server(database.url_through(proxy.port), redis_server.url)
+    server = start_server(database.url_through(proxy.port), private_redis.url)
     service, vendor = Service(server.url), Vendor(Service(server.url))
     orders = [service.new_order() for _ in range(ORDERS)]
     load = Load(vendor.pay, orders, THREADS)

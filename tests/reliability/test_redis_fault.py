@@ -51,18 +51,18 @@ def served_from_cache(server, service, number) -> bool:
 
 
 def test_redis_killed_mid_load_loses_and_doubles_nothing_and_the_cache_comes_back(
-    database, redis_server, start_server, figures
+    database, private_redis, start_server, figures
 ):
-    service = Service(start_server(database.url, redis_server.url).url)
+    service = Service(start_server(database.url, private_redis.url).url)
     orders = [service.new_order() for _ in range(ORDERS)]
     load = Load(lambda item: pay_by_phone(service, *item),
                 [(order, index % 5 == 0) for index, order in enumerate(orders)], THREADS)
     load.wait_for(ORDERS // 3)
-    redis_server.stop()
+    private_redis.stop()
     sent_at_kill = service.sent
     load.wait_for(2 * ORDERS // 3)
     sent_while_down = service.sent - sent_at_kill
-    redis_server.start()
+    private_redis.start()
     problems = [problem for flow in load.results() for problem in flow]
     assert problems == []
 
@@ -74,7 +74,7 @@ def test_redis_killed_mid_load_loses_and_doubles_nothing_and_the_cache_comes_bac
 
     # Back: every worker reads sessions from Redis again (each retries a second after a failure).
     fresh = [service.new_order()["order_number"] for _ in range(FRESH)]
-    wait_until(lambda: all(served_from_cache(redis_server, service, number) for number in fresh),
+    wait_until(lambda: all(served_from_cache(private_redis, service, number) for number in fresh),
                20, "pre_order answered from Redis again", every=0.2)
     figures.update({
         "requests sent": service.sent,

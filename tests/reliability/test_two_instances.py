@@ -14,9 +14,9 @@ RACERS = 20
 
 
 @pytest.fixture
-def two(database, redis_server, start_server):
+def two(database, private_redis, start_server):
     """Services A and B: two gunicorn instances, each with two workers, same database and Redis."""
-    return [Service(start_server(database.url, redis_server.url).url) for _ in range(2)]
+    return [Service(start_server(database.url, private_redis.url).url) for _ in range(2)]
 
 
 def race(calls):
