@@ -65,11 +65,13 @@ class IVRModule:
         from .api.errors import routing_error
         from .cli import ivr_cli
         from .hooks import bp as hooks_bp
+        from .openapi import bp as openapi_bp
         from .ops import bp as ops_bp
 
         app.register_blueprint(ops_bp)
         app.register_blueprint(hooks_bp)
         app.register_blueprint(api_bp)
+        app.register_blueprint(openapi_bp)
         app.register_error_handler(404, routing_error)
         app.register_error_handler(405, routing_error)
         app.cli.add_command(ivr_cli)

@@ -18,6 +18,7 @@ from ivr_module import create_app
 from ivr_module.cache import cache
 from ivr_module.db import db
 from ivr_module.services import checkout
+from tests.private_redis import PrivateRedis
 
 POSTGRES_ADMIN_URL = os.environ.get("IVR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_TEST_URL = os.environ.get("IVR_TEST_REDIS", "redis://127.0.0.1:6379/15")
@@ -137,6 +138,15 @@ def app_with(app, backend_config):
     yield build
     for other in built:
         dispose(other)
+
+
+@pytest.fixture
+def private_redis():
+    """A redis-server of the test's own, that it may kill, pause and restart."""
+    server = PrivateRedis()
+    server.start()
+    yield server
+    server.close()
 
 
 @pytest.fixture

@@ -10,15 +10,7 @@ from ivr_module.db import db
 from ivr_module.models import IVRTransaction
 from ivr_module.services import checkout
 from tests.conftest import Hooks, new_pre_order, pre_order_answer_failed
-from tests.private_redis import PrivateRedis, free_port
-
-
-@pytest.fixture
-def private_redis():
-    server = PrivateRedis()
-    server.start()
-    yield server
-    server.close()
+from tests.private_redis import free_port
 
 
 def statements_during(app, action):

@@ -109,11 +109,38 @@ def test_body_that_is_not_a_json_object_is_refused(api, data):
     assert response.get_json()["error"]["field"] == "body"
 
 
-def test_unknown_pre_order_is_404(api):
-    for call in (api.get("/pre-orders/999"), api.patch("/pre-orders/999", json={}),
-                 api.post("/pre-orders/999/order-number", json={}), api.post("/pre-orders/999/cancel")):
+@pytest.mark.parametrize("pre_order_id", [999, 2**31, 2432902008176639999, 10**30])
+def test_unknown_pre_order_is_404(api, pre_order_id):
+    # Found by schemathesis: ids past the INTEGER key's range were a 503 (PostgreSQL) or 500 (SQLite).
+    path = f"/pre-orders/{pre_order_id}"
+    for call in (api.get(path), api.patch(path, json={}),
+                 api.post(f"{path}/order-number", json={}), api.post(f"{path}/cancel")):
         assert call.status_code == 404
         assert call.get_json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"lines": [{"sku": "A\u0000", "name": "A", "quantity": 1, "unit_price": "1"}]}, "lines[0].sku"),
+        ({"lines": [{"sku": "A", "name": "\u0000", "quantity": 1, "unit_price": "1"}]}, "lines[0].name"),
+        ({"payment_option": {"slug": "x\u0000", "payment_type": "cash_register"}}, "payment_option.slug"),
+    ],
+)
+def test_nul_in_text_is_422_naming_the_field(app, api, changes, field):
+    # PostgreSQL text cannot hold NUL; it was a 503 (nothing the caller could fix by retrying).
+    response = api.post("/pre-orders", json={**BASKET, **changes})
+    assert (response.status_code, response.get_json()["error"]["field"]) == (422, field)
+    assert count_rows(app, PreOrder) == 0
+
+
+def test_nul_in_a_brought_order_number_or_a_lookup_is_422(api):
+    pre_order = opened(api)
+    response = api.post(f"/pre-orders/{pre_order['id']}/order-number", json={"order_number": "12\u00003"})
+    assert (response.status_code, response.get_json()["error"]["field"]) == (422, "order_number")
+    for name in ("order_number", "reference_number"):
+        response = api.get("/transactions", query_string={name: "R\x00"})
+        assert (response.status_code, response.get_json()["error"]["field"]) == (422, name)
 
 
 def test_unknown_api_path_and_method_answer_json(api):

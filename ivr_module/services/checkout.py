@@ -26,6 +26,7 @@ from ..models import (
 )
 from .checkout_input import (
     MAX_AMOUNT,
+    NUL_PROBLEM,
     IssueInput,
     PreOrderChange,
     PreOrderInput,
@@ -35,6 +36,10 @@ from .order_numbers import generate_order_number
 from .sessions import OrderSession, publish_session
 
 logger = logging.getLogger(__name__)
+
+# The largest id an INTEGER key holds: a larger one names no pre-order (and PostgreSQL
+# refuses to compare with it, which must not become a 503).
+MAX_ID = 2**31 - 1
 
 
 class CheckoutError(Exception):
@@ -123,16 +128,22 @@ def _rolled_back_on_error():
         raise
 
 
+def _not_found(pre_order_id: int) -> NotFound:
+    return NotFound("not_found", f"no pre-order with id {pre_order_id}")
+
+
 @contextmanager
 def _locked(pre_order_id: int):
     """The pre-order, locked until commit, so concurrent writers and payments take turns."""
+    if pre_order_id > MAX_ID:
+        raise _not_found(pre_order_id)
     with _rolled_back_on_error():
         begin_write()
         pre_order = db.session.scalar(
             select(PreOrder).where(PreOrder.id == pre_order_id).with_for_update()
         )
         if pre_order is None:
-            raise NotFound("not_found", f"no pre-order with id {pre_order_id}")
+            raise _not_found(pre_order_id)
         yield pre_order
 
 
@@ -161,9 +172,9 @@ def open_pre_order(data: dict) -> PreOrder:
 
 def get_pre_order(pre_order_id: int) -> PreOrder:
     """The pre-order with this id."""
-    pre_order = db.session.get(PreOrder, pre_order_id)
+    pre_order = db.session.get(PreOrder, pre_order_id) if pre_order_id <= MAX_ID else None
     if pre_order is None:
-        raise NotFound("not_found", f"no pre-order with id {pre_order_id}")
+        raise _not_found(pre_order_id)
     return pre_order
 
 
@@ -257,6 +268,9 @@ def find_transactions(
     """IVR transactions by order number and/or reference number, oldest first."""
     if not order_number and not reference_number:
         raise InvalidInput([("order_number", "give order_number or reference_number")])
+    for name, value in (("order_number", order_number), ("reference_number", reference_number)):
+        if value and "\x00" in value:
+            raise InvalidInput([(name, NUL_PROBLEM)])
     query = select(IVRTransaction).order_by(IVRTransaction.created_at, IVRTransaction.id)
     if order_number:
         query = query.where(IVRTransaction.order_number == order_number)

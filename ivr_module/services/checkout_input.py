@@ -21,6 +21,16 @@ from ..db import CENT
 # The largest amount a Numeric(12, 2) column holds.
 MAX_AMOUNT = Decimal("9999999999.99")
 
+NUL_PROBLEM = "must not contain a NUL character"
+
+
+def _without_nul(value: str) -> str:
+    """PostgreSQL text cannot hold NUL: refuse it as invalid input rather than fail to store it."""
+    if "\x00" in value:
+        raise ValueError(NUL_PROBLEM)
+    return value
+
+
 Amount = Annotated[
     Decimal,
     Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False),
@@ -31,7 +41,9 @@ Amount = Annotated[
 def text(max_length: int):
     """A required string, trimmed, 1..max_length characters."""
     return Annotated[
-        StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+        StrictStr,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
+        AfterValidator(_without_nul),
     ]
 
 
@@ -97,6 +109,7 @@ class IssueInput(Strict):
         Annotated[
             StrictStr,
             StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$"),
+            AfterValidator(_without_nul),
         ]
     ] = None
 
