@@ -20,6 +20,17 @@ NAMING_CONVENTION = {
 }
 
 
+def is_storable_text(value: str) -> bool:
+    """Whether a database can hold this string: no NUL (PostgreSQL) and valid UTF-8 (no lone surrogates)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime."""
     return datetime.now(timezone.utc)

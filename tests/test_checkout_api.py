@@ -125,10 +125,11 @@ def test_unknown_pre_order_is_404(api, pre_order_id):
         ({"lines": [{"sku": "A\u0000", "name": "A", "quantity": 1, "unit_price": "1"}]}, "lines[0].sku"),
         ({"lines": [{"sku": "A", "name": "\u0000", "quantity": 1, "unit_price": "1"}]}, "lines[0].name"),
         ({"payment_option": {"slug": "x\u0000", "payment_type": "cash_register"}}, "payment_option.slug"),
+        ({"lines": [{"sku": "A\ud800", "name": "A", "quantity": 1, "unit_price": "1"}]}, "lines[0].sku"),
     ],
 )
-def test_nul_in_text_is_422_naming_the_field(app, api, changes, field):
-    # PostgreSQL text cannot hold NUL; it was a 503 (nothing the caller could fix by retrying).
+def test_text_the_database_cannot_hold_is_422_naming_the_field(app, api, changes, field):
+    # PostgreSQL text cannot hold NUL, nor UTF-8 an unpaired surrogate; it was a 503.
     response = api.post("/pre-orders", json={**BASKET, **changes})
     assert (response.status_code, response.get_json()["error"]["field"]) == (422, field)
     assert count_rows(app, PreOrder) == 0

@@ -10,6 +10,7 @@ from flask import request
 from werkzeug.wsgi import get_input_stream
 
 from ..config import HOOK_BODY_LIMIT
+from ..db import is_storable_text
 
 
 class InputInvalid(Exception):
@@ -84,17 +85,9 @@ def _string(data: dict, name: str, max_length: int, trim: bool = True) -> str:
 def _key_text(data: dict, name: str, max_length: int) -> str:
     """A string that is looked up and stored: it must be text a database can hold."""
     value = _string(data, name, max_length)
-    if "\x00" in value or not _encodable(value):
+    if not is_storable_text(value):
         raise InputInvalid(f"{name} holds characters that are not text")
     return value
-
-
-def _encodable(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _credentials(data: dict) -> tuple[str, str]:

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..db import begin_write, db, utcnow
+from ..db import begin_write, db, is_storable_text, utcnow
 from ..models import (
     CASH_REGISTER,
     IllegalStatusMove,
@@ -26,7 +26,7 @@ from ..models import (
 )
 from .checkout_input import (
     MAX_AMOUNT,
-    NUL_PROBLEM,
+    NOT_TEXT,
     IssueInput,
     PreOrderChange,
     PreOrderInput,
@@ -269,8 +269,8 @@ def find_transactions(
     if not order_number and not reference_number:
         raise InvalidInput([("order_number", "give order_number or reference_number")])
     for name, value in (("order_number", order_number), ("reference_number", reference_number)):
-        if value and "\x00" in value:
-            raise InvalidInput([(name, NUL_PROBLEM)])
+        if value and not is_storable_text(value):
+            raise InvalidInput([(name, NOT_TEXT)])
     query = select(IVRTransaction).order_by(IVRTransaction.created_at, IVRTransaction.id)
     if order_number:
         query = query.where(IVRTransaction.order_number == order_number)

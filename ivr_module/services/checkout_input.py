@@ -16,18 +16,18 @@ from pydantic import (
     field_validator,
 )
 
-from ..db import CENT
+from ..db import CENT, is_storable_text
 
 # The largest amount a Numeric(12, 2) column holds.
 MAX_AMOUNT = Decimal("9999999999.99")
 
-NUL_PROBLEM = "must not contain a NUL character"
+NOT_TEXT = "must not contain a NUL character or an unpaired surrogate"
 
 
-def _without_nul(value: str) -> str:
-    """PostgreSQL text cannot hold NUL: refuse it as invalid input rather than fail to store it."""
-    if "\x00" in value:
-        raise ValueError(NUL_PROBLEM)
+def _storable(value: str) -> str:
+    """Refuse text the database cannot hold as invalid input, rather than fail to store it."""
+    if not is_storable_text(value):
+        raise ValueError(NOT_TEXT)
     return value
 
 
@@ -43,7 +43,7 @@ def text(max_length: int):
     return Annotated[
         StrictStr,
         StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
-        AfterValidator(_without_nul),
+        AfterValidator(_storable),
     ]
 
 
@@ -109,7 +109,7 @@ class IssueInput(Strict):
         Annotated[
             StrictStr,
             StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$"),
-            AfterValidator(_without_nul),
+            AfterValidator(_storable),
         ]
     ] = None
 
