@@ -29,6 +29,9 @@ keepalive = 5
 # GUNICORN_ACCESSLOG=- adds gunicorn's own (JSON, on stdout) at some cost per request.
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"
+# gunicorn's control socket is one path per user: instances sharing a host would take it from
+# each other. systemd (HUP to reload, TERM to stop) is the control interface here.
+control_socket_disable = True
 
 logconfig_dict = {
     "version": 1,

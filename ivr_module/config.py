@@ -103,6 +103,18 @@ def database_uri(config, instance_path: str) -> str:
     return url
 
 
+# A PostgreSQL that vanishes without closing connections (a dead host, a dropped route) must
+# end in `Service unavailable` within seconds, not in a hung worker.
+POSTGRES_CONNECT_ARGS = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 10000,
+}
+
+
 def engine_options(uri: str) -> dict:
     """Pool settings: PostgreSQL connections are checked before use, so a restart heals."""
     if uri.startswith("sqlite"):
@@ -112,7 +124,7 @@ def engine_options(uri: str) -> dict:
         "pool_size": 10,
         "max_overflow": 10,
         "pool_timeout": 10,
-        "connect_args": {"connect_timeout": 5},
+        "connect_args": POSTGRES_CONNECT_ARGS,
     }
 
 

@@ -129,6 +129,9 @@ def test_answers_of_every_documented_status_match_their_schemas(document, api, h
     found = answers.call("get", "/api/transactions", 200, query_string={"order_number": order_number})
     assert [row["amount"] for row in found["transactions"]] == [paid["amount"]]
     answers.call("get", "/api/transactions", 422)
+    over_the_limit = b"{" + b" " * (1024 * 1024) + b"}"
+    for method, template in (("post", items), ("patch", item), ("post", number)):
+        answers.call(method, template, 413, other, data=over_the_limit, content_type="application/json")
     answers.api.headers = {"Authorization": "Bearer wrong"}
     answers.call("get", item, 401, some)
     documented = {

@@ -120,6 +120,7 @@ ERRORS = {
     },
     404: _answer("No pre-order with that id", "Error"),
     409: _answer("The pre-order's state forbids it (the message says why)", "Error"),
+    413: _answer("The body is over 1 MiB", "Error"),
     422: _answer("The body or query does not validate; `field` names the first problem", "Error"),
     503: _answer("The database is unavailable; nothing was written", "Error"),
 }
@@ -173,19 +174,19 @@ def checkout_paths() -> dict:
              for name in ("order_number", "reference_number")]
     return {
         "/api/pre-orders": {"post": _operation(
-            "openPreOrder", "Open a pre-order", {"201": pre_order}, (401, 422, 503),
+            "openPreOrder", "Open a pre-order", {"201": pre_order}, (401, 413, 422, 503),
             body="PreOrderInput")},
         "/api/pre-orders/{id}": {
             "get": _operation("getPreOrder", "Read a pre-order", {"200": pre_order},
                               (401, 404, 503), parameters=by_id),
             "patch": _operation(
                 "changePreOrder", "Change lines, shipping, currency or payment option",
-                {"200": pre_order}, (401, 404, 409, 422, 503), body="PreOrderChange",
+                {"200": pre_order}, (401, 404, 409, 413, 422, 503), body="PreOrderChange",
                 parameters=by_id),
         },
         "/api/pre-orders/{id}/order-number": {"post": _operation(
             "issueOrderNumber", "Issue or re-issue the order number", issued,
-            (401, 404, 409, 422, 503), body="IssueInput", parameters=by_id)},
+            (401, 404, 409, 413, 422, 503), body="IssueInput", parameters=by_id)},
         "/api/pre-orders/{id}/cancel": {"post": _operation(
             "cancelPreOrder", "Cancel an unpaid pre-order", {"200": pre_order},
             (401, 404, 409, 503), parameters=by_id)},

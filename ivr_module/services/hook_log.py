@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, delete, func, insert, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from stdnum import luhn
 
+from ..config import POSTGRES_CONNECT_ARGS
 from ..db import db, utcnow
 from ..models import HookCall
 
@@ -55,7 +56,7 @@ class HookLogWriter:
                 isolation_level="AUTOCOMMIT",
                 pool_size=4,
                 max_overflow=8,
-                connect_args={"connect_timeout": 5, "options": "-c synchronous_commit=off"},
+                connect_args={**POSTGRES_CONNECT_ARGS, "options": "-c synchronous_commit=off"},
             )
 
     def write(self, row: dict) -> None:

@@ -107,9 +107,6 @@ class Gunicorn:
             "GUNICORN_THREADS": str(threads),
             "PROMETHEUS_MULTIPROC_DIR": str(run_dir),
             "GUNICORN_ACCESSLOG": "-",  # the schemathesis test counts API answers by status in it
-            # gunicorn's control socket defaults to one path per user: several instances on one
-            # host (and anybody else's) would take it from each other.
-            "GUNICORN_CMD_ARGS": f"--control-socket {run_dir / 'gunicorn.ctl'}",
         }
         self.workers = workers
         self.process = None
