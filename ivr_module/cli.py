@@ -47,3 +47,22 @@ def create_user_command(username, role, password, update):
     db.session.add(user)
     db.session.commit()
     click.echo(f"{'Created' if created else 'Updated'} {role} user {username!r}.")
+
+
+@ivr_cli.command("generate-data")
+@click.option("--hook-calls", default=1_000_000, show_default=True, type=click.IntRange(0))
+@click.option("--transactions", default=200_000, show_default=True, type=click.IntRange(0))
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 3650),
+              help="Spread the history over this many days up to now.")
+@click.option("--seed", type=int, help="Make the data set repeatable.")
+@click.option("--if-empty", is_flag=True, help="Do nothing if generated rows exist already.")
+def generate_data_command(hook_calls, transactions, days, seed, if_empty):
+    """Write a synthetic history (paid pre-orders, transactions, hook calls) for scale tests."""
+    from .datagen import already_generated, generate
+
+    if if_empty and already_generated():
+        click.echo("Generated data exists already; nothing written.")
+        return
+    with click.progressbar(length=hook_calls + transactions, label="Writing rows") as bar:
+        written = generate(hook_calls, transactions, days, seed, report=bar.update)
+    click.echo(f"Wrote {written.transactions} transactions and {written.hook_calls} hook calls.")
