@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 
-from flask import request
+from flask import request, url_for
 from flask_admin import AdminIndexView, expose
 from sqlalchemy import case, func, not_, select
 
@@ -117,6 +117,7 @@ def period_figures(now: datetime) -> list[PeriodFigures]:
             period.payments += count
             period.sums[currency] = period.sums.get(currency, Decimal("0.00")) + total
     for period in periods:
+        period.sums = dict(sorted(period.sums.items()))
         period.failures_by_text = dict(
             sorted(period.failures_by_text.items(), key=lambda item: (-item[1], item[0]))
         )
@@ -136,6 +137,16 @@ def payments_chart(period: str, now: datetime) -> dict:
         counts[bucket] += count
         sums[currency][bucket] = float(total)
     return {"labels": labels, "counts": counts, "sums": dict(sorted(sums.items()))}
+
+
+def failures_url(text: str, period: PeriodFigures, now: datetime) -> str:
+    """The failed-attempts list, filtered to one error text within the period."""
+    first, last = period.start.date(), now.astimezone(local_zone()).date()
+    return url_for(
+        "ivr_admin_failed.index_view",
+        flt0_time_between=f"{first:%Y-%m-%d} to {last:%Y-%m-%d}",
+        flt1_error_text_equals=text,
+    )
 
 
 def latest_failures(limit: int = LATEST_FAILURES) -> list[HookCall]:
@@ -163,4 +174,5 @@ class DashboardView(SecuredView, AdminIndexView):
             chart=payments_chart(period, now),
             failures=latest_failures(),
             period_names=PERIODS,
+            failures_url=lambda text: failures_url(text, chosen, now),
         )

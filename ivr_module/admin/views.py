@@ -44,6 +44,8 @@ class AdminModelView(SecuredView, ModelView):
     can_set_page_size = True
     page_size_options = (25, 50, 100)
     search_hint = "Exact order or reference number"
+    # Filter arguments by name (flt0_error_text_equals=...), so links to filtered lists read well.
+    named_filter_urls = True
 
     def search_placeholder(self) -> str:
         """Say what the search box matches."""
