@@ -16,7 +16,8 @@
     if (menuLink) {
       event.preventDefault();
     }
-  });
+    // Capture phase: Flask-Admin's dropdown script stops the click from bubbling up to us.
+  }, true);
 
   document.addEventListener('submit', function (event) {
     var message = event.target.getAttribute('data-confirm');
