@@ -24,7 +24,10 @@ def test_generate_data_writes_the_rows_asked_for(app, runner):
     output = generate(runner, "--hook-calls", "300", "--transactions", "40", "--days", "5", "--seed", "3")
     assert "Wrote 40 transactions and 300 hook calls." in output
     with app.app_context():
-        assert count(IVRTransaction) == 40 and count(PreOrder) == 40 and count(HookCall) == 300
+        assert count(IVRTransaction) == 40 and count(HookCall) == 300
+        # Paid pre-orders, and about one unpaid for five paid (at least one a day).
+        assert 40 + 5 <= count(PreOrder) <= 40 + 5 + 8
+        assert count(PreOrder, PreOrder.status != "paid") >= 5
         assert count(HookCall, HookCall.created_at < utcnow() - timedelta(days=5)) == 0
         assert count(HookCall, ~HookCall.success) > 0
 
@@ -45,11 +48,31 @@ def test_generated_payments_match_their_pre_orders(app, runner):
             assert [call.endpoint for call in calls] == ["complete"]
 
 
-def test_generated_failures_use_the_hook_error_texts(app, runner):
-    generate(runner, "--hook-calls", "400", "--transactions", "20", "--days", "2", "--seed", "5")
+def test_generated_failures_use_every_hook_error_text(app, runner):
+    generate(runner, "--hook-calls", "3000", "--transactions", "100", "--days", "2", "--seed", "5")
     with app.app_context():
         texts = set(db.session.scalars(select(HookCall.error_text).where(~HookCall.success)))
-    assert texts and texts <= {error.value for error in HookError}
+    assert texts == {error.value for error in HookError}
+
+
+def test_generated_refusals_match_the_state_of_their_pre_order(app, runner):
+    generate(runner, "--hook-calls", "1500", "--transactions", "60", "--days", "2", "--seed", "8")
+    with app.app_context():
+        pre_orders = {p.order_number: p for p in db.session.scalars(select(PreOrder))}
+        for call in db.session.scalars(select(HookCall).where(~HookCall.success)):
+            pre_order = pre_orders.get(call.order_number)
+            if call.error_text == HookError.BASKET_CHANGED:
+                assert pre_order.basket_changed
+            elif call.error_text == HookError.PAYMENT_OPTION_NULL:
+                assert pre_order.payment_type is None
+            elif call.error_text == HookError.PAYMENT_OPTION_NOT_VALID:
+                assert pre_order.payment_type == "credit_card"
+            elif call.error_text == HookError.SESSION_NOT_FOUND:
+                assert pre_order.status in ("paid", "cancelled")
+                if pre_order.status == "paid":
+                    assert call.created_at > pre_order.transaction.created_at
+            elif call.error_text == HookError.ORDER_NOT_FOUND and pre_order is not None:
+                assert call.created_at > pre_order.expires_at and pre_order.status == "awaiting_payment"
 
 
 def test_fewer_calls_than_payments_need_is_honoured(app, runner):
