@@ -234,12 +234,7 @@ class Generator:
     def _extra_call(self, kind: str, paid: list[Order], abandoned: list[Order], day_start) -> dict:
         """One more call of the day, coherent with the state of the order it concerns."""
         if kind == "abandoned" and abandoned:
-            order = self.rng.choice(abandoned)
-            _how, error, detail = order.how
-            # An expired number is refused after its expiry; the other refusals come before it.
-            minutes = self.rng.randint(61, 180) if error == HookError.ORDER_NOT_FOUND else self.rng.randint(1, 59)
-            detail = detail.format(expiry=f"{order.expiry:%Y-%m-%d %H:%M:%S}")
-            return self._call(order.opened + timedelta(minutes=minutes), "pre_order", order.number, error, detail)
+            return self._abandoned_call(self.rng.choice(abandoned))
         if not paid or kind in ("never issued", "bad body", "empty number", "abandoned"):
             return self._unknown_call(kind, day_start)
         order = self.rng.choice(paid)
@@ -269,6 +264,14 @@ class Generator:
         other = self.rng.choice(paid)
         return self._call(after, "complete", order.number, HookError.REFERENCE_USED,
                           f"reference already recorded for order {other.number}", reference=other.reference)
+
+    def _abandoned_call(self, order: Order) -> dict:
+        _how, error, detail = order.how
+        # An expired number is refused after its expiry; the other refusals come before it.
+        expired = error == HookError.ORDER_NOT_FOUND
+        at = order.opened + timedelta(minutes=self.rng.randint(61, 180) if expired else self.rng.randint(1, 59))
+        detail = detail.format(expiry=f"{order.expiry:%Y-%m-%d %H:%M:%S}")
+        return self._call(at, "pre_order", order.number, error, detail)
 
     def _unknown_call(self, kind: str, day_start) -> dict:
         at = self._moment(day_start)

@@ -49,8 +49,12 @@ def _views() -> list:
     """Fresh view objects (each keeps the Admin and blueprint it is registered with)."""
     return [
         LookupView(name="Order lookup", endpoint="ivr_admin_lookup", url="lookup"),
-        FailedAttemptView(HookCall, db, name="Failed attempts", endpoint="ivr_admin_failed", url="failed-attempts"),
-        TransactionView(IVRTransaction, db, name="Transactions", endpoint="ivr_admin_transactions", url="transactions"),
+        FailedAttemptView(
+            HookCall, db, name="Failed attempts", endpoint="ivr_admin_failed", url="failed-attempts"
+        ),
+        TransactionView(
+            IVRTransaction, db, name="Transactions", endpoint="ivr_admin_transactions", url="transactions"
+        ),
         PreOrderView(PreOrder, db, name="Pre-orders", endpoint="ivr_admin_pre_orders", url="pre-orders"),
         UserView(User, db, name="Users", endpoint="ivr_admin_users", url="users"),
         AuthView(name="Account", endpoint="ivr_admin_auth", url="auth"),

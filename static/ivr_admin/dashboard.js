@@ -5,6 +5,10 @@
 
   var PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
 
+  function shortened(label) {
+    return label.length > 30 ? label.slice(0, 29) + '…' : label;
+  }
+
   function chartData(id) {
     var canvas = document.getElementById(id);
     return canvas ? { canvas: canvas, data: JSON.parse(canvas.getAttribute('data-chart')) } : null;
@@ -52,7 +56,11 @@
       options: {
         indexAxis: 'y', responsive: true, maintainAspectRatio: false, animation: false,
         plugins: { legend: { display: false } },
-        scales: { x: { beginAtZero: true, ticks: { precision: 0 } } }
+        scales: {
+          x: { beginAtZero: true, ticks: { precision: 0 } },
+          // Long texts ("PaymentOption is not valid...") are cut; the table below has them whole.
+          y: { ticks: { callback: function (value) { return shortened(this.getLabelForValue(value)); } } }
+        }
       }
     });
   }
