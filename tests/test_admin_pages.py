@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from ivr_module.admin import dashboard
+from ivr_module.cache import cache
 from ivr_module.config import ConfigError
 from ivr_module.db import db
 from ivr_module.models import HookCall, IVRTransaction
@@ -81,6 +82,18 @@ def test_dashboard_figures_for_today_7_and_30_days(history, staff, client):
     assert figure(page, "sum-today") == "10.00 TRY"
     assert figure(page, "sum-7d") == "20.00 EUR 10.00 TRY"
     assert figure(page, "sum-30d") == "20.00 EUR 15.00 TRY"
+
+
+def test_today_is_read_live_and_past_days_from_the_cache(app, history, staff, client):
+    staff.login("support")
+    client.get("/admin/")
+    add_call(app, NOW - timedelta(minutes=5), HookError.USER_INVALID)
+    add_call(app, NOW - timedelta(days=2), HookError.USER_INVALID)
+    page = client.get("/admin/").text
+    # Today's call shows at once; a row written into a past day waits for the cache to expire.
+    assert [figure(page, f"calls-{p}") for p in ("today", "7d", "30d")] == ["3", "4", "5"]
+    cache.clear()
+    assert figure(client.get("/admin/").text, "calls-7d") == "5"
 
 
 def test_dashboard_charts_carry_the_chosen_periods_data(history, staff, client):

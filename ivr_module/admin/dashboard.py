@@ -1,9 +1,12 @@
 """The admin home: calls, failures and payments for today and the last 7 and 30 days.
 
-Every figure comes from a range query over an indexed `created_at`, bucketed by local day
-(or hour, today) with one CASE, so the time zone is exact whatever its offsets and DST.
+Every figure comes from a range query over an indexed `created_at`, bucketed by local day (or
+hour, today) between exact UTC bounds, so the time zone is right whatever its offsets and DST.
+Days before today do not change: their buckets are kept in the cache for a while, and only
+today's rows are read on every visit.
 """
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
@@ -11,15 +14,19 @@ from decimal import Decimal
 
 from flask import request, url_for
 from flask_admin import AdminIndexView, expose
-from sqlalchemy import case, func, not_, select
+from sqlalchemy import bindparam, case, func, not_, select
+from sqlalchemy.dialects.postgresql import array
 
-from ..db import db, utcnow
+from ..cache import cache_get, cache_set
+from ..db import UTCDateTime, db, utcnow
 from ..models import HookCall, IVRTransaction
 from .access import SecuredView
 from .formatting import local_zone
 
 PERIODS = {"today": ("Today", 1), "7d": ("Last 7 days", 7), "30d": ("Last 30 days", 30)}
 LATEST_FAILURES = 10
+# How long the buckets of complete days are kept (new rows only ever land in today's bucket).
+PAST_DAYS_CACHE_SECONDS = 600
 
 
 @dataclass
@@ -43,13 +50,17 @@ class PeriodFigures:
 
 def _bucket_of(column, bounds: list[datetime]):
     """Index of the bucket [bounds[i], bounds[i+1]) a time falls in."""
+    if db.engine.dialect.name == "postgresql":
+        # A binary search in C: a fifth cheaper than the CASE on a month of calls.
+        thresholds = array([bindparam(None, bound, type_=UTCDateTime()) for bound in bounds])
+        return func.width_bucket(column, thresholds) - 1
     return case(*[(column < upper, index) for index, upper in enumerate(bounds[1:])], else_=-1)
 
 
 def _in_buckets(column, bounds: list[datetime], *columns, where=()):
     """Rows with bounds[0] <= column < bounds[-1], with their bucket index and these columns."""
-    # Grouped outside this subquery: PostgreSQL does not accept GROUP BY on a CASE whose bind
-    # parameters are not the very ones of the selected CASE.
+    # Grouped outside this subquery: PostgreSQL does not accept GROUP BY on an expression whose
+    # bind parameters are not the very ones of the selected expression.
     query = select(_bucket_of(column, bounds).label("bucket"), *columns)
     return query.where(column >= bounds[0], column < bounds[-1], *where).subquery()
 
@@ -130,11 +141,28 @@ def _payments_chart(bounds, payments, label_format: str) -> dict:
     return {"labels": labels, "counts": counts, "sums": dict(sorted(sums.items()))}
 
 
+def _daily_rows(bounds: list[datetime]) -> tuple[list, list]:
+    """Call and payment rows of the daily buckets: past days from the cache, today read now."""
+    today = len(bounds) - 2
+    key = f"admin-dashboard:{local_zone().key}:{bounds[today].isoformat()}:{len(bounds)}"
+    cached = cache_get(key)
+    if cached is None:
+        past = bounds[:-1]
+        calls = [list(row) for row in _calls_by_bucket(past)]
+        payments = [[*row[:3], str(row[3])] for row in _payments_by_bucket(past)]
+        cache_set(key, json.dumps([calls, payments]), timeout=PAST_DAYS_CACHE_SECONDS)
+    else:
+        calls, payments = json.loads(cached)
+    calls += [(today, *rest) for _bucket, *rest in _calls_by_bucket(bounds[today:])]
+    payments += [(today, *rest) for _bucket, *rest in _payments_by_bucket(bounds[today:])]
+    return calls, [(*row[:3], Decimal(row[3])) for row in payments]
+
+
 def dashboard_figures(period: str, now: datetime) -> tuple[list[PeriodFigures], dict]:
     """The three periods' figures, and the payments chart of the chosen period."""
     bounds = day_bounds(30, now)
-    payments = _payments_by_bucket(bounds)
-    periods = _period_figures(bounds, _calls_by_bucket(bounds), payments)
+    calls, payments = _daily_rows(bounds)
+    periods = _period_figures(bounds, calls, payments)
     if period == "today":
         hours = hour_bounds(now)
         chart = _payments_chart(hours, _payments_by_bucket(hours), "%H:%M")
