@@ -43,7 +43,7 @@ ABANDONED = (
 )
 # The extra calls of a day, by weight: (kind, weight).
 EXTRA_CALLS = (
-    ("re-read", 30), ("abandoned", 22), ("mistyped", 12), ("already paid", 10),
+    ("re-read", 60), ("abandoned", 22), ("mistyped", 12), ("already paid", 10),
     ("wrong password", 8), ("never issued", 6), ("retry after outage", 4), ("success false", 3),
     ("reference reused", 2), ("bad body", 2), ("empty number", 1),
 )
@@ -234,12 +234,13 @@ class Generator:
     def _extra_call(self, kind: str, paid: list[Order], abandoned: list[Order], day_start) -> dict:
         """One more call of the day, coherent with the state of the order it concerns."""
         if kind == "abandoned" and abandoned:
-            return self._abandoned_call(self.rng.choice(abandoned))
+            return self._abandoned_call(self.rng.choice(abandoned), day_start)
         if not paid or kind in ("never issued", "bad body", "empty number", "abandoned"):
             return self._unknown_call(kind, day_start)
         order = self.rng.choice(paid)
         before = order.opened + (order.paid - order.opened) * self.rng.random()
-        after = order.paid + timedelta(minutes=self.rng.randint(1, 2880))
+        # Within two days of the payment, and never in the future.
+        after = order.paid + min(timedelta(days=2), self.now - order.paid) * self.rng.random()
         if kind == "re-read":
             return self._call(before, "pre_order", order.number, detail="products read")
         if kind == "mistyped":
@@ -249,8 +250,10 @@ class Generator:
             return self._call(before, "pre_order", typo, HookError.ORDER_NOT_FOUND,
                               "check digit mismatch (mistyped number?)")
         if kind == "already paid":
-            return self._call(after, self.rng.choice(("pre_order", "complete")), order.number,
-                              HookError.SESSION_NOT_FOUND, f"already paid by transaction {order.reference}")
+            endpoint = self.rng.choice(("pre_order", "complete"))
+            second = f"{order.reference}-2" if endpoint == "complete" else None  # a new reference
+            return self._call(after, endpoint, order.number, HookError.SESSION_NOT_FOUND,
+                              f"already paid by transaction {order.reference}", reference=second)
         if kind == "wrong password":
             address = f"198.51.100.{self.rng.randint(1, 254)}"
             return self._call(before, "pre_order", order.number, HookError.USER_INVALID, "wrong password",
@@ -265,11 +268,17 @@ class Generator:
         return self._call(after, "complete", order.number, HookError.REFERENCE_USED,
                           f"reference already recorded for order {other.number}", reference=other.reference)
 
-    def _abandoned_call(self, order: Order) -> dict:
+    def _abandoned_call(self, order: Order, day_start: datetime) -> dict:
         _how, error, detail = order.how
         # An expired number is refused after its expiry; the other refusals come before it.
-        expired = error == HookError.ORDER_NOT_FOUND
-        at = order.opened + timedelta(minutes=self.rng.randint(61, 180) if expired else self.rng.randint(1, 59))
+        if error == HookError.ORDER_NOT_FOUND:
+            earliest, latest = order.expiry, order.expiry + timedelta(hours=2)
+        else:
+            earliest, latest = order.opened, order.expiry
+        latest = min(latest, self.now)
+        if latest <= earliest:  # it has not happened yet
+            return self._unknown_call("never issued", day_start)
+        at = earliest + (latest - earliest) * self.rng.random()
         detail = detail.format(expiry=f"{order.expiry:%Y-%m-%d %H:%M:%S}")
         return self._call(at, "pre_order", order.number, error, detail)
 
