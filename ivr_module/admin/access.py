@@ -49,7 +49,9 @@ def safe_next(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    # Browsers read a backslash as a slash (slash, backslash, host is "//host"): refused anywhere.
+    unsafe = target.startswith("//") or "\\" in target
+    if parts.scheme or parts.netloc or not target.startswith("/") or unsafe:
         return None
     return target
 
