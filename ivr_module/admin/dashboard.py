@@ -110,6 +110,7 @@ def _period_figures(bounds, calls, payments) -> list[PeriodFigures]:
     ]
 
     def periods_of(bucket):
+        """The periods a daily bucket belongs to."""
         return [p for p in periods if bounds[bucket] >= p.start]
 
     for bucket, success, text, count in calls:

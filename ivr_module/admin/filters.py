@@ -12,6 +12,7 @@ class LocalDateBetweenFilter(DateBetweenFilter):
     """From the first local day's start to the last local day's end."""
 
     def apply(self, query, value, alias=None):
+        """Rows from the start of the first local day to the end of the last."""
         start, end = value
         zone = local_zone()
         column = self.get_column(alias)
@@ -24,6 +25,7 @@ class LocalDateTimeBetweenFilter(DateTimeBetweenFilter):
     """Between two local times, both included."""
 
     def apply(self, query, value, alias=None):
+        """Rows between the two local times."""
         start, end = (moment.replace(tzinfo=local_zone()) for moment in value)
         return query.filter(self.get_column(alias).between(start, end))
 
@@ -41,4 +43,5 @@ class PreOrderStatusFilter(FilterEqual):
         super().__init__(PreOrder.status, "Status", options=options)
 
     def apply(self, query, value, alias=None):
+        """Pre-orders whose reported status is the value."""
         return query.filter(PreOrder.current_status == value)
