@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from ivr_module.db import db
 from ivr_module.models import HookCall, IVRTransaction, PreOrder, PreOrderStatus, User
+from ivr_module.services.results import HookError
 
 READ_PAGES = [
     "/admin/",
@@ -125,7 +126,7 @@ def test_admin_cancels_a_pre_order_through_the_checkout_service(app, staff, clie
     assert "Cancelled 1 pre-order(s)." in response.text
     assert status_of(app, pre_order_id) == PreOrderStatus.CANCELLED
     # The service also replaced the hooks' cached session: the IVR hears the order is gone.
-    assert hooks.pre_order(number)["result"]["errortext"] == "Order Not Found"
+    assert hooks.pre_order(number)["result"]["errortext"] == HookError.SESSION_NOT_FOUND
 
 
 def test_a_paid_pre_order_is_not_cancelled(app, staff, client, make_pre_order, hooks):

@@ -188,7 +188,9 @@ def test_create_user_refuses_bad_input(app, runner, args, message):
 
 def test_create_user_refuses_an_existing_name_unless_updating(app, runner):
     runner.invoke(args=["ivr", "create-user", "mehmet", "--role", "support", "--password", "first-password"])
-    refused = runner.invoke(args=["ivr", "create-user", "mehmet", "--role", "admin", "--password", "second-password"])
+    refused = runner.invoke(
+        args=["ivr", "create-user", "mehmet", "--role", "admin", "--password", "second-password"]
+    )
     assert refused.exit_code != 0 and "exists" in refused.output
     updated = runner.invoke(
         args=["ivr", "create-user", "mehmet", "--role", "admin", "--password", "second-password", "--update"]

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from ivr_module.services import checkout
+from ivr_module.services.results import HookError
 
 
 def test_lookup_tells_one_orders_whole_story(staff, client, make_pre_order, hooks, api):
@@ -19,8 +20,8 @@ def test_lookup_tells_one_orders_whole_story(staff, client, make_pre_order, hook
     assert response.status_code == 200
     page = response.text
     assert "paid" in page and "55.07 EUR" in page and "SKU-1" in page and "Socks" in page
-    calls = re.search(r'<table class="table table-sm table-bordered ivr-hook-calls">(.*?)</table>', page, re.S).group(1)
-    assert calls.index("Basket Changed") < calls.index("products read") < calls.index("REF-STORY")
+    calls = re.search(r'ivr-hook-calls">(.*?)</table>', page, re.S).group(1)
+    assert calls.index(HookError.BASKET_CHANGED) < calls.index("products read") < calls.index("REF-STORY")
     assert "basket differs from the snapshot" in calls
     transaction = re.search(r'ivr-transactions">(.*?)</table>', page, re.S).group(1)
     assert "REF-STORY" in transaction and "55.07 EUR" in transaction
@@ -50,7 +51,7 @@ def test_lookup_shows_calls_for_a_number_no_pre_order_has(staff, client, known_o
     staff.login("support")
     page = client.get(f"/admin/lookup?order_number={mistyped}").text
     assert "No pre-order has this number (check digit mismatch" in page
-    assert "Order not found" in page
+    assert HookError.ORDER_NOT_FOUND in page
     near = re.search(r'ivr-near-matches">(.*?)</div>', page, re.S).group(1)
     assert f'href="/admin/lookup?order_number={known_order}"' in near
 

@@ -117,3 +117,16 @@ def test_list_menus_filters_and_actions_work_under_the_csp(app, server, page, ma
     page.locator("[data-ivr-action=cancel]").click()
     expect(page.locator(".alert-success")).to_contain_text("Cancelled 1 pre-order(s).")
     assert page.console.errors == []
+
+
+def test_admin_creates_a_user_through_the_form(app, server, page):
+    make_staff(app, "admin-zeynep", "admin")
+    log_in(page, server, "admin-zeynep", STAFF_PASSWORD, next_path="/admin/users/")
+    page.get_by_role("link", name="Create", exact=True).click()
+    page.fill("#username", "support-leyla")
+    page.select_option("#role", "support", force=True)  # select2 hides the <select> behind its widget
+    page.fill("#password", "leyla-password-1")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".alert-success")).to_contain_text("Record was successfully created.")
+    expect(page.locator("table.model-list")).to_contain_text("support-leyla")
+    assert page.console.errors == []
