@@ -9,6 +9,8 @@ PORT ?= 5000
 DEMO_IVR_USERNAME := demo-ivr
 DEMO_IVR_PASSWORD := demo-ivr-password
 DEMO_CHECKOUT_TOKEN := demo-checkout-token
+DEMO_ADMIN_USERNAME := admin
+DEMO_ADMIN_PASSWORD := demo-admin-password
 DEMO_ENV := IVR_ENV=development IVR_USERNAME=$(DEMO_IVR_USERNAME) \
 	IVR_PASSWORD=$(DEMO_IVR_PASSWORD) CHECKOUT_API_TOKEN=$(DEMO_CHECKOUT_TOKEN)
 FLASK := $(DEMO_ENV) $(BIN)/flask --app wsgi
@@ -33,11 +35,16 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	@$(FLASK) db upgrade
 	@$(FLASK) ivr demo
+	@$(FLASK) ivr generate-data --hook-calls 6000 --transactions 700 --days 30 --if-empty
+	@$(FLASK) ivr create-user $(DEMO_ADMIN_USERNAME) --role admin --password $(DEMO_ADMIN_PASSWORD) --update
 	@echo
 	@echo "IVR hooks:     http://127.0.0.1:$(PORT)/hooks/ivr/pre_order/  and  .../complete/"
 	@echo "  username:    $(DEMO_IVR_USERNAME)"
 	@echo "  password:    $(DEMO_IVR_PASSWORD)"
 	@echo "Checkout API:  http://127.0.0.1:$(PORT)/api/  (Authorization: Bearer $(DEMO_CHECKOUT_TOKEN))"
+	@echo "Admin:         http://127.0.0.1:$(PORT)/admin/"
+	@echo "  username:    $(DEMO_ADMIN_USERNAME)"
+	@echo "  password:    $(DEMO_ADMIN_PASSWORD)"
 	@echo
 	@$(FLASK) run --host 127.0.0.1 --port $(PORT)
 

@@ -4,8 +4,10 @@ from datetime import timedelta
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 
-from .db import utcnow
+from .db import db, utcnow
+from .models import Role, User
 
 ivr_cli = AppGroup("ivr", help="IVR payment service commands.")
 
@@ -18,6 +20,54 @@ def demo_command():
     click.echo("Demo order numbers:")
     for number, outcome, created in seed_demo():
         click.echo(f"  {number}  {outcome}{'  (new)' if created else ''}")
+
+
+@ivr_cli.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]),
+              help="admin: everything; callcentre and support: read.")
+@click.option("--password", help="Prompted for (hidden, twice) when left out.")
+@click.option("--update", is_flag=True,
+              help="If the user exists, set its role and password (and reactivate it).")
+def create_user_command(username, role, password, update):
+    """Create a staff account for the admin dashboard."""
+    username = username.strip()
+    if not username or len(username) > 64:
+        raise click.BadParameter("must be 1 to 64 characters", param_hint="USERNAME")
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is not None and not update:
+        raise click.ClickException(f"user {username!r} exists (use --update to change it)")
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    created = user is None
+    user = user or User(username=username)
+    user.role, user.active = role, True
+    try:
+        user.set_password(password)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--password") from None
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"{'Created' if created else 'Updated'} {role} user {username!r}.")
+
+
+@ivr_cli.command("generate-data")
+@click.option("--hook-calls", default=1_000_000, show_default=True, type=click.IntRange(0))
+@click.option("--transactions", default=200_000, show_default=True, type=click.IntRange(0))
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 3650),
+              help="Spread the history over this many days up to now.")
+@click.option("--seed", type=int, help="Make the data set repeatable.")
+@click.option("--if-empty", is_flag=True, help="Do nothing if generated rows exist already.")
+def generate_data_command(hook_calls, transactions, days, seed, if_empty):
+    """Write a synthetic history (paid pre-orders, transactions, hook calls) for scale tests."""
+    from .datagen import already_generated, generate
+
+    if if_empty and already_generated():
+        click.echo("Generated data exists already; nothing written.")
+        return
+    with click.progressbar(length=hook_calls + transactions, label="Writing rows") as bar:
+        written = generate(hook_calls, transactions, days, seed, report=bar.update)
+    click.echo(f"Wrote {written.transactions} transactions and {written.hook_calls} hook calls.")
 
 
 @ivr_cli.command("purge-hook-calls")

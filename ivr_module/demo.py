@@ -4,13 +4,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable, Optional
 
+from flask import current_app
 from sqlalchemy import select
 from stdnum import luhn
 
 from .db import db, utcnow
 from .models import PreOrder
 from .services import checkout
-from .services.ivr import complete_payment
+from .services.hook_log import record_hook_call
+from .services.ivr import complete_payment, read_pre_order
 from .services.sessions import OrderSession, publish_session
 
 DEMO_BASKET = {
@@ -88,8 +90,29 @@ NEVER_ISSUED = demo_number(99)
 MISTYPED = DEMO_ORDERS[0].order_number[:1] + "1" + DEMO_ORDERS[0].order_number[2:]
 
 
+def _log_demo_calls(numbers: list[str]) -> None:
+    """One pre_order call per demo number, answered and logged as the hook does it."""
+    for number in numbers:
+        result = read_pre_order(number)
+        record_hook_call(
+            endpoint="pre_order",
+            remote_addr="127.0.0.1",
+            username=current_app.config["IVR_USERNAME"] or "demo-ivr",
+            order_number=number,
+            success=result.success,
+            error_text=result.errortext,
+            detail=result.detail,
+            duration_ms=3,
+            request_id="demo",
+        )
+
+
 def seed_demo() -> list[tuple[str, str, bool]]:
-    """Create the demo pre-orders that are missing; return (number, outcome, created) rows."""
+    """Create the demo pre-orders that are missing; return (number, outcome, created) rows.
+
+    The first time, each demo number also gets a logged pre_order call, so the admin's
+    dashboard and order lookup show every outcome.
+    """
     rows = []
     for demo in DEMO_ORDERS:
         exists = db.session.scalar(select(PreOrder.id).where(PreOrder.order_number == demo.order_number))
@@ -101,4 +124,6 @@ def seed_demo() -> list[tuple[str, str, bool]]:
         rows.append((demo.order_number, demo.outcome, exists is None))
     rows.append((NEVER_ISSUED, "Order not found (never issued)", False))
     rows.append((MISTYPED, "Order not found (check digit mismatch)", False))
+    if any(created for _number, _outcome, created in rows):
+        _log_demo_calls([number for number, _outcome, _created in rows])
     return rows

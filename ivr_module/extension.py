@@ -7,6 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
 from .cache import CacheHealth, cache
+from .admin import init_admin
 from .db import configure_sqlite, db
 from .services.hook_log import HookLogWriter
 
@@ -26,7 +27,7 @@ class IVRState:
 
 
 class IVRModule:
-    """Hooks, checkout API, models, cache and CLI of the IVR payment service."""
+    """Hooks, checkout API, admin dashboard, models, cache and CLI of the IVR payment service."""
 
     def __init__(self, app=None):
         if app is not None:
@@ -58,6 +59,7 @@ class IVRModule:
         cache.init_app(app, config=config.cache_config(app.config))
 
         self._register_blueprints(app)
+        init_admin(app)
 
     @staticmethod
     def _register_blueprints(app) -> None:

@@ -6,6 +6,7 @@ The schema is built once per run by the Alembic migrations, and emptied before e
 """
 
 import os
+import re
 import uuid
 
 import psycopg
@@ -17,6 +18,7 @@ from sqlalchemy import text
 from ivr_module import create_app
 from ivr_module.cache import cache
 from ivr_module.db import db
+from ivr_module.models import User
 from ivr_module.services import checkout
 from tests.private_redis import PrivateRedis
 
@@ -224,3 +226,58 @@ def pre_order_answer_failed(answer, errortext):
 def unique_reference() -> str:
     """A fresh reference number."""
     return "REF-" + uuid.uuid4().hex[:12]
+
+
+# --- The admin dashboard ---------------------------------------------------------------------
+
+STAFF_PASSWORD = "staff-password-for-tests"
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def make_staff(app, username, role, password=STAFF_PASSWORD, active=True):
+    """Create a staff account directly in the database."""
+    with app.app_context():
+        user = User(username=username, role=role, active=active)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        return user.id
+
+
+def csrf_token_of(html: str) -> str:
+    """The CSRF token a rendered page carries."""
+    match = CSRF_FIELD.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1) or match.group(2)
+
+
+class StaffActions:
+    """Logs staff in and out through the login page, as a browser would (flaskr's AuthActions)."""
+
+    def __init__(self, app, client):
+        self.app, self.client = app, client
+
+    def login(self, role="admin", username=None, password=STAFF_PASSWORD, create=True):
+        """Create (unless told not to) and log in a user of that role; returns the response."""
+        username = username or f"{role}-user"
+        if create:
+            make_staff(self.app, username, role, password)
+        token = csrf_token_of(self.client.get("/admin/auth/login").text)
+        return self.client.post(
+            "/admin/auth/login",
+            data={"username": username, "password": password, "csrf_token": token},
+        )
+
+    def token(self, url="/admin/"):
+        """A CSRF token from a page of the logged-in session."""
+        return csrf_token_of(self.client.get(url).text)
+
+    def logout(self):
+        """Log out with the session's CSRF token."""
+        return self.client.post("/admin/auth/logout", data={"csrf_token": self.token()})
+
+
+@pytest.fixture
+def staff(app, client):
+    """Log staff in and out of the admin: staff.login("support")."""
+    return StaffActions(app, client)

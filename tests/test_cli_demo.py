@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from ivr_module.db import db
 from ivr_module.demo import DEMO_ORDERS, MISTYPED, NEVER_ISSUED, PAID_REFERENCE
-from ivr_module.models import IVRTransaction, PreOrder, PreOrderStatus
+from ivr_module.models import HookCall, IVRTransaction, PreOrder, PreOrderStatus
 
 
 def test_demo_prints_its_order_numbers(runner):
@@ -53,3 +53,13 @@ def test_demo_states_are_the_stored_ones(app, runner):
     assert statuses[DEMO_ORDERS[4].order_number] == PreOrderStatus.CANCELLED
     assert statuses[DEMO_ORDERS[5].order_number] == PreOrderStatus.PAID
     assert statuses[DEMO_ORDERS[6].order_number] == PreOrderStatus.EXPIRED
+
+
+def test_demo_logs_one_call_per_number_once(app, runner):
+    runner.invoke(args=["ivr", "demo"])
+    runner.invoke(args=["ivr", "demo"])
+    with app.app_context():
+        calls = db.session.scalars(select(HookCall).order_by(HookCall.id)).all()
+    assert [call.order_number for call in calls] == [d.order_number for d in DEMO_ORDERS] + [NEVER_ISSUED, MISTYPED]
+    assert [call.success for call in calls] == [True] + [False] * (len(calls) - 1)
+    assert calls[-1].detail == "check digit mismatch (mistyped number?)"

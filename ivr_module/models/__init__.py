@@ -9,6 +9,7 @@ from .pre_order import (
     PreOrderStatus,
 )
 from .transaction import IVRTransaction
+from .user import Role, User
 
 __all__ = [
     "CASH_REGISTER",
@@ -18,4 +19,6 @@ __all__ = [
     "PreOrder",
     "PreOrderLine",
     "PreOrderStatus",
+    "Role",
+    "User",
 ]

@@ -1,0 +1,89 @@
+"""Who may open what: one base for every admin view, and the rights of each role.
+
+Rights, as a small table (CONTRACT.md section 7):
+
+| view                                       | admin | callcentre | support |
+|--------------------------------------------|-------|------------|---------|
+| dashboard, lookup, pre-orders,             | read  | read       | read    |
+| transactions, failed attempts              |       |            |         |
+| pre-orders: action "cancel"                | yes   | no         | no      |
+| users                                      | all   | no         | no      |
+
+Nobody creates, edits or deletes a pre-order, a transaction or a hook-call row.
+"""
+
+from urllib.parse import urlsplit
+
+from flask import abort, redirect, request, url_for
+from flask_admin.form import BaseForm
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from wtforms import ValidationError
+
+from ..models import Role
+from .formatting import template_helpers
+
+EVERY_ROLE = frozenset(Role)
+ADMIN_ONLY = frozenset({Role.ADMIN})
+
+LOGIN_ENDPOINT = "ivr_admin_auth.login"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class AdminForm(BaseForm, FlaskForm):
+    """Flask-Admin's form base with Flask-WTF's CSRF token, so delete and action forms carry it."""
+
+
+def require_csrf() -> None:
+    """Refuse (400) a state-changing request that lacks this session's CSRF token."""
+    token = request.form.get("csrf_token") or request.headers.get("X-CSRFToken")
+    try:
+        validate_csrf(token)
+    except ValidationError as refused:
+        abort(400, description=f"{refused} Reload the page and try again.")
+
+
+def safe_next(target: str | None) -> str | None:
+    """A same-site path to return to after login, or None (never another host)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    # Browsers read a backslash as a slash (slash, backslash, host is "//host"): refused anywhere.
+    unsafe = target.startswith("//") or "\\" in target
+    if parts.scheme or parts.netloc or not target.startswith("/") or unsafe:
+        return None
+    return target
+
+
+class SecuredView:
+    """Mixin of every admin view: login, the view's roles, CSRF on every POST, our template helpers."""
+
+    # Roles that may open the view; None: everyone, logged in or not (the login page).
+    roles = EVERY_ROLE
+
+    def is_accessible(self) -> bool:
+        """Logged in, active, and holding one of the view's roles."""
+        if self.roles is None:
+            return True
+        return current_user.is_authenticated and current_user.role in self.roles
+
+    def inaccessible_callback(self, name, **kwargs):
+        """Logged out: to the login page; logged in without the right: 403."""
+        if not current_user.is_authenticated:
+            return redirect(url_for(LOGIN_ENDPOINT, next=request.full_path.rstrip("?")))
+        return self.render("ivr_admin/forbidden.html"), 403
+
+    def _handle_view(self, name, **kwargs):
+        if not self.is_accessible():
+            return self.inaccessible_callback(name, **kwargs)
+        if request.method not in SAFE_METHODS:
+            require_csrf()
+        return None
+
+    def render(self, template, **kwargs):
+        """Render with the CSRF token and our formatting helpers at hand."""
+        kwargs.setdefault("csrf_token", generate_csrf)
+        for key, helper in template_helpers().items():
+            kwargs.setdefault(key, helper)
+        return super().render(template, **kwargs)

@@ -1,0 +1,105 @@
+"""Logging staff in and out: Flask-Login, a login page in the admin's look, the slow-down."""
+
+import logging
+
+from flask import flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import PasswordField, StringField
+from wtforms.validators import InputRequired, Length
+
+from ..db import db, utcnow
+from ..models import User
+from . import throttle
+from .access import SecuredView, safe_next
+
+logger = logging.getLogger(__name__)
+
+login_manager = LoginManager()
+
+# Checked when the username is unknown, so an unknown name costs as long as a wrong password.
+_UNKNOWN_USER_HASH = generate_password_hash("no such user")
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    """The logged-in user, or None once the account is gone or deactivated."""
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+class LoginForm(FlaskForm):
+    """Username and password; Flask-WTF adds the CSRF token."""
+
+    username = StringField("Username", validators=[InputRequired(), Length(max=64)])
+    password = PasswordField("Password", validators=[InputRequired(), Length(max=256)])
+
+
+def authenticate(username: str, password: str):
+    """The active user with this username and password, or None."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        check_password_hash(_UNKNOWN_USER_HASH, password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    return user
+
+
+class AuthView(SecuredView, BaseView):
+    """/admin/auth/login and /admin/auth/logout; open to everyone, never in the menu."""
+
+    roles = None
+
+    def is_visible(self) -> bool:
+        """Not a menu entry."""
+        return False
+
+    @expose("/")
+    def index(self):
+        """Flask-Admin wants a default view: the login page."""
+        return redirect(url_for(".login"))
+
+    @expose("/login", methods=("GET", "POST"))
+    def login(self):
+        """Show the login form; on valid credentials log in and go where the visitor was going."""
+        next_url = safe_next(request.args.get("next")) or url_for("ivr_admin.index")
+        if current_user.is_authenticated:
+            return redirect(next_url)
+        form = LoginForm()
+        status = 200
+        if form.validate_on_submit():
+            status = self._attempt(form)
+            if status is None:
+                return redirect(next_url)
+        return self.render("ivr_admin/login.html", form=form), status
+
+    def _attempt(self, form: LoginForm):
+        """Try the credentials; None on success, else the HTTP status to answer with."""
+        username, address = form.username.data.strip(), request.remote_addr
+        wait = throttle.seconds_to_wait(username, address)
+        if wait:
+            flash(f"Too many failed logins. Try again in {wait} seconds.", "error")
+            return 429
+        user = authenticate(username, form.password.data)
+        if user is None:
+            throttle.record_failure(username, address)
+            logger.info("admin login failed for %r from %s", username, address)
+            flash("Unknown username or wrong password.", "error")
+            return 401
+        throttle.record_success(username)
+        login_user(user)
+        user.last_login_at = utcnow()
+        db.session.commit()
+        logger.info("admin login: %s (%s) from %s", user.username, user.role, address)
+        return None
+
+    @expose("/logout", methods=("POST",))
+    def logout(self):
+        """Log out (a POST with the CSRF token, so no other site can log staff out)."""
+        logout_user()
+        flash("You are logged out.", "info")
+        return redirect(url_for(".login"))

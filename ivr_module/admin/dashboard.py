@@ -1,0 +1,215 @@
+"""The admin home: calls, failures and payments for today and the last 7 and 30 days.
+
+Every figure comes from a range query over an indexed `created_at`, bucketed by local day (or
+hour, today) between exact UTC bounds, so the time zone is right whatever its offsets and DST.
+Days before today do not change: their buckets are kept in the cache for a while, and only
+today's rows are read on every visit.
+"""
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta, timezone
+from decimal import Decimal
+
+from flask import request, url_for
+from flask_admin import AdminIndexView, expose
+from sqlalchemy import bindparam, case, func, not_, select
+from sqlalchemy.dialects.postgresql import array
+
+from ..cache import cache_get, cache_set
+from ..db import UTCDateTime, db, utcnow
+from ..models import HookCall, IVRTransaction
+from .access import SecuredView
+from .formatting import local_zone
+
+PERIODS = {"today": ("Today", 1), "7d": ("Last 7 days", 7), "30d": ("Last 30 days", 30)}
+LATEST_FAILURES = 10
+# How long the buckets of complete days are kept (new rows only ever land in today's bucket).
+PAST_DAYS_CACHE_SECONDS = 600
+
+
+@dataclass
+class PeriodFigures:
+    """The dashboard's numbers for one period."""
+
+    key: str
+    label: str
+    start: datetime
+    calls: int = 0
+    failures: int = 0
+    payments: int = 0
+    sums: dict[str, Decimal] = field(default_factory=dict)
+    failures_by_text: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def failure_rate(self) -> float | None:
+        """Failed calls as a share of all calls (None without calls)."""
+        return self.failures / self.calls if self.calls else None
+
+
+def _bucket_of(column, bounds: list[datetime]):
+    """Index of the bucket [bounds[i], bounds[i+1]) a time falls in."""
+    if db.engine.dialect.name == "postgresql":
+        # A binary search in C: a fifth cheaper than the CASE on a month of calls.
+        thresholds = array([bindparam(None, bound, type_=UTCDateTime()) for bound in bounds])
+        return func.width_bucket(column, thresholds) - 1
+    return case(*[(column < upper, index) for index, upper in enumerate(bounds[1:])], else_=-1)
+
+
+def _in_buckets(column, bounds: list[datetime], *columns, where=()):
+    """Rows with bounds[0] <= column < bounds[-1], with their bucket index and these columns."""
+    # Grouped outside this subquery: PostgreSQL does not accept GROUP BY on an expression whose
+    # bind parameters are not the very ones of the selected expression.
+    query = select(_bucket_of(column, bounds).label("bucket"), *columns)
+    return query.where(column >= bounds[0], column < bounds[-1], *where).subquery()
+
+
+def day_bounds(days: int, now: datetime) -> list[datetime]:
+    """Local midnights from `days - 1` days ago to tomorrow, as aware times."""
+    zone = local_zone()
+    today = now.astimezone(zone).date()
+    return [
+        datetime.combine(today - timedelta(days=offset), time.min, tzinfo=zone)
+        for offset in range(days - 1, -2, -1)
+    ]
+
+
+def hour_bounds(now: datetime) -> list[datetime]:
+    """Starts of today's local hours, and tomorrow's midnight (23 to 25 hours on DST days)."""
+    # Stepped in UTC: adding an hour to a local time is wall-clock arithmetic in Python.
+    first, last = (moment.astimezone(timezone.utc) for moment in day_bounds(1, now))
+    bounds = [first]
+    while bounds[-1] < last:
+        bounds.append(min(bounds[-1] + timedelta(hours=1), last))
+    return bounds
+
+
+def _calls_by_bucket(bounds):
+    """(bucket, success, error text, count): one index-only scan for calls, failures and texts."""
+    rows = _in_buckets(HookCall.created_at, bounds, HookCall.success, HookCall.error_text)
+    keys = (rows.c.bucket, rows.c.success, rows.c.error_text)
+    return db.session.execute(select(*keys, func.count()).group_by(*keys)).all()
+
+
+def _payments_by_bucket(bounds):
+    """(bucket, currency, count, sum) of the IVR transactions."""
+    rows = _in_buckets(
+        IVRTransaction.created_at, bounds, IVRTransaction.currency, IVRTransaction.amount
+    )
+    keys = (rows.c.bucket, rows.c.currency)
+    return db.session.execute(
+        select(*keys, func.count(), func.sum(rows.c.amount)).group_by(*keys)
+    ).all()
+
+
+def _period_figures(bounds, calls, payments) -> list[PeriodFigures]:
+    """Today, the last 7 and the last 30 days, from the daily buckets of the last 30 days."""
+    periods = [
+        PeriodFigures(key, label, bounds[-1 - days]) for key, (label, days) in PERIODS.items()
+    ]
+
+    def periods_of(bucket):
+        """The periods a daily bucket belongs to."""
+        return [p for p in periods if bounds[bucket] >= p.start]
+
+    for bucket, success, text, count in calls:
+        for period in periods_of(bucket):
+            period.calls += count
+            if not success:
+                period.failures += count
+                period.failures_by_text[text] = period.failures_by_text.get(text, 0) + count
+    for bucket, currency, count, total in payments:
+        for period in periods_of(bucket):
+            period.payments += count
+            period.sums[currency] = period.sums.get(currency, Decimal("0.00")) + total
+    for period in periods:
+        period.sums = dict(sorted(period.sums.items()))
+        period.failures_by_text = dict(
+            sorted(period.failures_by_text.items(), key=lambda item: (-item[1], item[0]))
+        )
+    return periods
+
+
+def _payments_chart(bounds, payments, label_format: str) -> dict:
+    """Payments per bucket: counts, and sums per currency."""
+    labels = [moment.astimezone(local_zone()).strftime(label_format) for moment in bounds[:-1]]
+    counts = [0] * len(labels)
+    sums = defaultdict(lambda: [0.0] * len(labels))
+    for bucket, currency, count, total in payments:
+        counts[bucket] += count
+        sums[currency][bucket] = float(total)
+    return {"labels": labels, "counts": counts, "sums": dict(sorted(sums.items()))}
+
+
+def _daily_rows(bounds: list[datetime]) -> tuple[list, list]:
+    """Call and payment rows of the daily buckets: past days from the cache, today read now."""
+    today = len(bounds) - 2
+    key = f"admin-dashboard:{local_zone().key}:{bounds[today].isoformat()}:{len(bounds)}"
+    cached = cache_get(key)
+    if cached is None:
+        past = bounds[:-1]
+        calls = [list(row) for row in _calls_by_bucket(past)]
+        payments = [[*row[:3], str(row[3])] for row in _payments_by_bucket(past)]
+        cache_set(key, json.dumps([calls, payments]), timeout=PAST_DAYS_CACHE_SECONDS)
+    else:
+        calls, payments = json.loads(cached)
+    calls += [(today, *rest) for _bucket, *rest in _calls_by_bucket(bounds[today:])]
+    payments += [(today, *rest) for _bucket, *rest in _payments_by_bucket(bounds[today:])]
+    return calls, [(*row[:3], Decimal(row[3])) for row in payments]
+
+
+def dashboard_figures(period: str, now: datetime) -> tuple[list[PeriodFigures], dict]:
+    """The three periods' figures, and the payments chart of the chosen period."""
+    bounds = day_bounds(30, now)
+    calls, payments = _daily_rows(bounds)
+    periods = _period_figures(bounds, calls, payments)
+    if period == "today":
+        hours = hour_bounds(now)
+        chart = _payments_chart(hours, _payments_by_bucket(hours), "%H:%M")
+    else:
+        # The chart's days are the last of the 30 daily buckets already read.
+        days = PERIODS[period][1]
+        shift = len(bounds) - 1 - days
+        recent = [(bucket - shift, *rest) for bucket, *rest in payments if bucket >= shift]
+        chart = _payments_chart(bounds[shift:], recent, "%a %d %b")
+    return periods, chart
+
+
+def failures_url(text: str, period: PeriodFigures, now: datetime) -> str:
+    """The failed-attempts list, filtered to one error text within the period."""
+    first, last = period.start.date(), now.astimezone(local_zone()).date()
+    return url_for(
+        "ivr_admin_failed.index_view",
+        flt0_time_between=f"{first:%Y-%m-%d} to {last:%Y-%m-%d}",
+        flt1_error_text_equals=text,
+    )
+
+
+def latest_failures(limit: int = LATEST_FAILURES) -> list[HookCall]:
+    """The newest failed hook calls."""
+    query = select(HookCall).where(not_(HookCall.success))
+    return list(db.session.scalars(query.order_by(HookCall.created_at.desc()).limit(limit)))
+
+
+class DashboardView(SecuredView, AdminIndexView):
+    """/admin/: the figures, two charts, the latest failures, and the lookup's search box."""
+
+    @expose("/")
+    def index(self):
+        """Show the dashboard for the chosen period (today, 7 or 30 days)."""
+        period = request.args.get("period", "today")
+        if period not in PERIODS:
+            period = "today"
+        now = utcnow()
+        periods, chart = dashboard_figures(period, now)
+        chosen = next(p for p in periods if p.key == period)
+        return self.render(
+            "ivr_admin/dashboard.html",
+            periods=periods,
+            chosen=chosen,
+            chart=chart,
+            failures=latest_failures(),
+            period_names=PERIODS,
+            failures_url=lambda text: failures_url(text, chosen, now),
+        )

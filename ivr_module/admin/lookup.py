@@ -1,0 +1,121 @@
+"""The order lookup: one order's whole story on one page, or near matches for a mistyped number."""
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from flask import request
+from flask_admin import BaseView, expose
+from sqlalchemy import select
+
+from ..db import db
+from ..models import HookCall, IVRTransaction, PreOrder
+from ..services.order_numbers import unknown_number_detail
+from .access import SecuredView
+
+# An order's calls shown on one page; a number hammered more often than this says so.
+MAX_CALLS = 500
+MAX_QUERY_LENGTH = 128
+
+
+@dataclass
+class OrderStory:
+    """Everything recorded about one order number."""
+
+    asked: str
+    order_number: str
+    found_by_reference: bool = False
+    pre_order: Optional[PreOrder] = None
+    hook_calls: list[HookCall] = field(default_factory=list)
+    transactions: list[IVRTransaction] = field(default_factory=list)
+    near_matches: list[PreOrder] = field(default_factory=list)
+    more_calls: bool = False
+
+    @property
+    def known(self) -> bool:
+        """Whether anything at all was recorded for the number."""
+        return bool(self.pre_order or self.hook_calls or self.transactions)
+
+    @property
+    def unknown_reason(self) -> str:
+        """Why no pre-order has this number: a failed check digit hints at a typo."""
+        return unknown_number_detail(self.order_number)
+
+
+def _story_of(order_number: str) -> OrderStory:
+    story = OrderStory(asked=order_number, order_number=order_number)
+    story.pre_order = db.session.scalar(select(PreOrder).where(PreOrder.order_number == order_number))
+    calls = db.session.scalars(
+        select(HookCall)
+        .where(HookCall.order_number == order_number)
+        .order_by(HookCall.created_at, HookCall.id)
+        .limit(MAX_CALLS + 1)
+    ).all()
+    story.hook_calls, story.more_calls = list(calls[:MAX_CALLS]), len(calls) > MAX_CALLS
+    story.transactions = list(
+        db.session.scalars(
+            select(IVRTransaction)
+            .where(IVRTransaction.order_number == order_number)
+            .order_by(IVRTransaction.created_at)
+        )
+    )
+    return story
+
+
+def _order_number_of_reference(reference: str) -> Optional[str]:
+    """The order a reference number was recorded or presented for, if any."""
+    number = db.session.scalar(
+        select(IVRTransaction.order_number).where(IVRTransaction.reference_number == reference)
+    )
+    return number or db.session.scalar(
+        select(HookCall.order_number)
+        .where(HookCall.reference_number == reference, HookCall.order_number.is_not(None))
+        .order_by(HookCall.created_at.desc())
+        .limit(1)
+    )
+
+
+def near_numbers(number: str) -> list[str]:
+    """Numbers one keying slip away: one digit changed, or two neighbours swapped."""
+    if not (number.isascii() and number.isdigit()) or len(number) > 24:
+        return []
+    near = set()
+    for position, digit in enumerate(number):
+        for other in "0123456789":
+            if other != digit:
+                near.add(number[:position] + other + number[position + 1:])
+        if position + 1 < len(number) and number[position + 1] != digit:
+            near.add(number[:position] + number[position + 1] + digit + number[position + 2:])
+    return sorted(near)
+
+
+def find_story(asked: str) -> OrderStory:
+    """The story of an order number, or of the order a reference number belongs to."""
+    asked = asked.strip()[:MAX_QUERY_LENGTH]
+    story = _story_of(asked)
+    if not story.known:
+        number = _order_number_of_reference(asked)
+        if number:
+            story = _story_of(number)
+            story.asked, story.found_by_reference = asked, True
+    if story.pre_order is None:
+        candidates = near_numbers(story.order_number)
+        if candidates:
+            story.near_matches = list(
+                db.session.scalars(
+                    select(PreOrder).where(PreOrder.order_number.in_(candidates)).limit(10)
+                )
+            )
+    return story
+
+
+class LookupView(SecuredView, BaseView):
+    """/admin/lookup?order_number=…: pre-order, every hook call in time order, transaction."""
+
+    # Both /admin/lookup and /admin/lookup/ answer, with no redirect.
+    @expose("/")
+    @expose("")
+    def index(self):
+        """Look up the number typed (an order number, or a reference number)."""
+        asked = request.args.get("order_number", "").strip()
+        story = find_story(asked) if asked else None
+        return self.render("ivr_admin/lookup.html", asked=asked, story=story)

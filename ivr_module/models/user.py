@@ -1,0 +1,64 @@
+"""Staff accounts of the admin dashboard: a username, a hashed password and one role."""
+
+import enum
+from datetime import datetime
+from typing import Optional
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..db import db, utcnow
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class Role(enum.StrEnum):
+    """What a staff member may do: admin everything; call-centre and support read."""
+
+    ADMIN = "admin"
+    CALLCENTRE = "callcentre"
+    SUPPORT = "support"
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in to the admin dashboard."""
+
+    __tablename__ = "ivr_users"
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'callcentre', 'support')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[Optional[datetime]]
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash of the password, never the password."""
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise ValueError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """Whether the password matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login refuses to log in a deactivated account."""
+        return self.active
+
+    def has_role(self, *roles: str) -> bool:
+        """Whether the user holds one of these roles."""
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+    def __str__(self) -> str:
+        return self.username

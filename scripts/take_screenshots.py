@@ -1,0 +1,77 @@
+"""Take docs/screenshots/dashboard.png and lookup.png from demo data, in Debian's chromium.
+
+    .venv/bin/python scripts/take_screenshots.py
+
+Builds a throw-away SQLite database with `ivr demo` and a small generated history, serves the
+app on a free port and photographs the dashboard and one order's lookup page.
+"""
+
+import tempfile
+import threading
+from pathlib import Path
+
+from flask_migrate import upgrade
+from playwright.sync_api import sync_playwright
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from ivr_module import create_app
+from ivr_module.datagen import generate
+from ivr_module.db import db
+from ivr_module.demo import seed_demo
+from ivr_module.models import HookCall, PreOrder, Role, User
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PASSWORD = "screenshot-password"
+
+
+def _prepare(app) -> str:
+    """Demo data, a history, an admin; returns an order number with an interesting story."""
+    with app.app_context():
+        upgrade()
+        seed_demo()
+        generate(hook_calls=6000, transactions=700, days=30, seed=7)
+        admin = User(username="admin", role=Role.ADMIN)
+        admin.set_password(PASSWORD)
+        db.session.add(admin)
+        db.session.commit()
+        # A paid order the IVR also failed on: read, paid, then asked again.
+        return db.session.scalar(
+            select(HookCall.order_number)
+            .join(PreOrder, PreOrder.order_number == HookCall.order_number)
+            .group_by(HookCall.order_number)
+            .having(func.count() >= 3, func.min(func.cast(HookCall.success, db.Integer)) == 0)
+            .limit(1)
+        )
+
+
+def main() -> None:
+    """Serve, log in, photograph."""
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app({"DATABASE_URL": f"sqlite:///{folder}/shots.db", "SECRET_KEY": "s" * 32,
+                          "IVR_TIMEZONE": "Europe/Istanbul"})
+        number = _prepare(app)
+        http = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=http.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{http.server_port}"
+        DOCS.mkdir(parents=True, exist_ok=True)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1366, "height": 900})
+            page.goto(f"{base}/admin/")
+            page.fill("#username", "admin")
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.goto(f"{base}/admin/?period=7d")
+            page.screenshot(path=str(DOCS / "dashboard.png"), full_page=True)
+            page.goto(f"{base}/admin/lookup?order_number={number}")
+            page.screenshot(path=str(DOCS / "lookup.png"), full_page=True)
+            browser.close()
+        http.shutdown()
+    print(f"wrote {DOCS / 'dashboard.png'} and {DOCS / 'lookup.png'} (lookup of {number})")
+
+
+if __name__ == "__main__":
+    main()

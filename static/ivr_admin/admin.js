@@ -1,0 +1,28 @@
+// Behaviour of the admin pages that Flask-Admin writes as inline JavaScript, which our
+// Content-Security-Policy (script-src 'self') forbids: list actions, delete confirmation,
+// and links that only open a menu.
+(function () {
+  'use strict';
+
+  document.addEventListener('click', function (event) {
+    var actionLink = event.target.closest('[data-ivr-action]');
+    if (actionLink) {
+      event.preventDefault();
+      // modelActions comes from Flask-Admin's actions.js, loaded on lists that have actions.
+      window.modelActions.execute(actionLink.getAttribute('data-ivr-action'));
+      return;
+    }
+    var menuLink = event.target.closest('a[href="#"]');
+    if (menuLink) {
+      event.preventDefault();
+    }
+    // Capture phase: Flask-Admin's dropdown script stops the click from bubbling up to us.
+  }, true);
+
+  document.addEventListener('submit', function (event) {
+    var message = event.target.getAttribute('data-confirm');
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+    }
+  });
+})();
