@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -79,6 +80,14 @@ class Gunicorn:
         self.process.wait(timeout=40)
 
 
+def expect(url: str, body_file: Path, answer: str) -> None:
+    """Measure only what answers as intended: one call first, its answer checked."""
+    request = urllib.request.Request(url, data=body_file.read_bytes(), method="POST")
+    got = urllib.request.urlopen(request, timeout=5).read().decode()
+    if answer not in got:
+        raise RuntimeError(f"{url} answered {got!r}, expected {answer!r}")
+
+
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -117,6 +126,15 @@ def hey_steady(url: str, body_file: str, rate: int, seconds: int) -> dict:
     return result
 
 
+def settle(database_url: str) -> None:
+    """After seeding: fresh statistics and a checkpoint, so no background flush skews a run."""
+    if not database_url.startswith("postgresql"):
+        return
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute("VACUUM ANALYZE")
+        connection.execute("CHECKPOINT")
+
+
 def prepare_postgres() -> dict:
     name = "ivr_bench"
     with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
@@ -138,7 +156,8 @@ def app_env(backend_env: dict) -> dict:
     return env
 
 
-def run_backend(label: str, backend_env: dict, folder: Path, seconds: int, workers: int, full: bool) -> dict:
+def run_backend(label: str, backend_env: dict, folder: Path, seconds: int, rounds: int, workers: int,
+                full: bool) -> dict:
     """Every scenario on one backend; returns {scenario: result}."""
     env = app_env(backend_env)
     subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
@@ -146,6 +165,7 @@ def run_backend(label: str, backend_env: dict, folder: Path, seconds: int, worke
     orders_file = folder / f"orders-{label}.txt"
     subprocess.run([str(BIN / "python"), "-m", "bench.seed", "60000", str(orders_file)], cwd=ROOT,
                    env=env, check=True)
+    settle(env["DATABASE_URL"])
     live = orders_file.read_text().split()[-1]  # the last seeded order: complete never reaches it
     bodies = {
         "live": {"username": USERNAME, "password": PASSWORD, "orderNumber": live},
@@ -156,31 +176,58 @@ def run_backend(label: str, backend_env: dict, folder: Path, seconds: int, worke
         files[name] = folder / f"{name}.json"
         files[name].write_text(json.dumps(body))
     connections = 16
-    results = {}
-
+    live_env = {"BODY_FILE": str(files["live"])}
     floor = Gunicorn("bench.floor:app", env, workers)
-    results["floor"] = wrk(floor.url + "/hooks/ivr/pre_order/", "post_body.lua",
-                           {"BODY_FILE": str(files["live"])}, seconds, connections)
-    floor.stop()
-
     server = Gunicorn("wsgi:app", env, workers)
     hook = server.url + "/hooks/ivr/"
-    results["pre_order"] = wrk(hook + "pre_order/", "post_body.lua", {"BODY_FILE": str(files["live"])},
-                               seconds, connections)
-    results["complete"] = wrk(hook + "complete/", "complete.lua",
-                              {"ORDERS_FILE": str(orders_file), "IVR_USERNAME": USERNAME,
-                               "IVR_PASSWORD": PASSWORD}, seconds, connections)
-    results["checkout"] = wrk(server.url, "checkout.lua",
-                              {"BODY_FILE": str(files["basket"]), "CHECKOUT_API_TOKEN": TOKEN},
-                              seconds, connections)
+    expect(hook + "pre_order/", files["live"], '"success": true')
+    scenarios = {
+        "floor": lambda: wrk(floor.url + "/hooks/ivr/pre_order/", "post_body.lua", live_env, seconds,
+                             connections),
+        "pre_order": lambda: wrk(hook + "pre_order/", "post_body.lua", live_env, seconds, connections),
+        "complete": lambda: wrk(hook + "complete/", "complete.lua",
+                                {"ORDERS_FILE": str(orders_file), "IVR_USERNAME": USERNAME,
+                                 "IVR_PASSWORD": PASSWORD}, seconds, connections),
+        "checkout": lambda: wrk(server.url, "checkout.lua",
+                                {"BODY_FILE": str(files["basket"]), "CHECKOUT_API_TOKEN": TOKEN},
+                                seconds, connections),
+    }
+    wrk(hook + "pre_order/", "post_body.lua", live_env, 5, connections)  # warm-up
+    # Rounds: every scenario once per round, each compared with the floor of its own round, so a
+    # noisy host (this one's CPU speed drifts by tens of percent) moves both sides together.
+    runs = {name: [] for name in scenarios}
+    for _ in range(rounds):
+        for name, run in scenarios.items():
+            runs[name].append(run())
+    results = {name: summarize(rows, runs["floor"]) for name, rows in runs.items()}
     if full:
         results["steady_300"] = hey_steady(hook + "pre_order/", str(files["live"]), 300, 30)
         results["memory"] = memory_over(server, hook + "pre_order/", files["live"], 100_000)
     # Last: with the default lockout, the wrong password soon locks this address out.
-    results["user_invalid"] = wrk(hook + "pre_order/", "post_body.lua", {"BODY_FILE": str(files["wrong"])},
-                                  seconds, connections)
+    expect(hook + "pre_order/", files["wrong"], "User invalid")
+    floors, refused = [], []
+    for _ in range(rounds):
+        floors.append(scenarios["floor"]())
+        refused.append(wrk(hook + "pre_order/", "post_body.lua", {"BODY_FILE": str(files["wrong"])},
+                           seconds, connections))
+    results["user_invalid"] = summarize(refused, floors)
     server.stop()
+    floor.stop()
     return results
+
+
+def summarize(rows: list[dict], floors: list[dict]) -> dict:
+    """Medians over the rounds; ratios to the floor of the same round."""
+    ratios = [row["rps"] / floor["rps"] for row, floor in zip(rows, floors)]
+    return {
+        "rps": statistics.median(row["rps"] for row in rows),
+        "p50_ms": statistics.median(row["p50_ms"] for row in rows),
+        "p99_ms": statistics.median(row["p99_ms"] for row in rows),
+        "errors": sum(row["errors"] for row in rows),
+        "ratio": statistics.median(ratios),
+        "ratios": ratios,
+        "rounds": rows,
+    }
 
 
 def memory_over(server: Gunicorn, url: str, body_file: Path, total: int) -> dict:
@@ -196,12 +243,13 @@ def memory_over(server: Gunicorn, url: str, body_file: Path, total: int) -> dict
 
 
 def report(label: str, results: dict) -> str:
-    floor = results["floor"]["rps"]
-    lines = [f"\n{label}", "| scenario | requests/s | p50 ms | p99 ms | errors | × floor |", "|---|---:|---:|---:|---:|---:|"]
+    lines = [f"\n{label} (medians of the rounds)",
+             "| scenario | requests/s | p50 ms | p99 ms | errors | × floor (min–max) |",
+             "|---|---:|---:|---:|---:|---:|"]
     for name in ("floor", "pre_order", "user_invalid", "complete", "checkout"):
         row = results[name]
         lines.append(f"| {name} | {row['rps']:.0f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} | "
-                     f"{row['errors']} | {row['rps'] / floor:.2f} |")
+                     f"{row['errors']} | {row['ratio']:.2f} ({min(row['ratios']):.2f}–{max(row['ratios']):.2f}) |")
     if "steady_300" in results:
         steady = results["steady_300"]
         lines.append(f"\npre_order at a steady 300/s: {steady.get('rps', 0):.0f} req/s, "
@@ -216,7 +264,8 @@ def report(label: str, results: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=int, default=15, help="length of each wrk run")
+    parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of every scenario, interleaved")
     parser.add_argument("--quick", action="store_true", help="skip the steady-rate and memory runs")
     parser.add_argument("--only", choices=("postgres", "sqlite"))
     args = parser.parse_args()
@@ -224,12 +273,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ivr-bench-") as folder:
         folder = Path(folder)
         if args.only in (None, "postgres"):
-            all_results["postgres"] = run_backend("postgres", prepare_postgres(), folder, args.seconds, 2,
-                                                  not args.quick)
+            all_results["postgres"] = run_backend("postgres", prepare_postgres(), folder, args.seconds,
+                                                  args.rounds, 2, not args.quick)
             print(report("PostgreSQL + Redis, gunicorn 2 workers", all_results["postgres"]), flush=True)
         if args.only in (None, "sqlite"):
             # Without Redis, gunicorn.conf.py runs one worker (the in-process cache is per process).
-            all_results["sqlite"] = run_backend("sqlite", prepare_sqlite(folder), folder, args.seconds, 1, False)
+            all_results["sqlite"] = run_backend("sqlite", prepare_sqlite(folder), folder, args.seconds,
+                                                args.rounds, 1, False)
             print(report("SQLite + in-process cache, gunicorn 1 worker", all_results["sqlite"]), flush=True)
     out = ROOT / "bench" / "results.json"
     out.write_text(json.dumps(all_results, indent=2, default=str))

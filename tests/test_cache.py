@@ -131,3 +131,17 @@ def test_a_session_the_cache_failed_to_replace_is_not_served_later(app_with, pri
 
 def _keys(server):
     return redis.Redis(port=server.port).keys("*")
+
+
+def test_a_cached_pre_order_costs_one_cache_round_trip(app, hooks, make_pre_order, monkeypatch):
+    from ivr_module.cache import cache
+
+    _, number = make_pre_order()
+    hooks.pre_order(number)  # now cached
+    backend = cache.cache
+    reads = []
+    for name in ("get", "get_many"):
+        original = getattr(backend, name)
+        monkeypatch.setattr(backend, name, lambda *keys, _o=original, _n=name: reads.append(_n) or _o(*keys))
+    assert hooks.pre_order(number)["result"]["success"] is True
+    assert reads == ["get_many"]  # the lockout state and the session, together

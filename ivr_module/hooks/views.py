@@ -12,12 +12,14 @@ import simplejson
 from flask import Response, g, request
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..cache import cache_prefetch
 from ..db import db
 from ..metrics import observe_hook_call
 from ..services.ivr import complete_payment, read_pre_order
 from ..services.hook_log import record_hook_call
 from ..services.results import HookError, HookResult, refuse
-from ..services.vendor_auth import check_vendor
+from ..services.sessions import session_key
+from ..services.vendor_auth import check_vendor, lockout_key
 from . import bp
 from .parsing import InputInvalid, decode_object, parse_complete, parse_pre_order, presented, read_body
 
@@ -61,6 +63,8 @@ def _complete_answer(result: HookResult) -> Response:
 
 def _serve_pre_order(data: dict) -> HookResult:
     call = parse_pre_order(data)
+    # One cache round trip for both things it may know of this call.
+    cache_prefetch(lockout_key(request.remote_addr), session_key(call.order_number))
     refusal = check_vendor(call.username, call.password, request.remote_addr)
     return refusal or read_pre_order(call.order_number)
 

@@ -45,6 +45,53 @@ class IllegalStatusMove(Exception):
     """A status change the pre-order's life cycle does not allow."""
 
 
+def check_move(pre_order_id, current: str, target: PreOrderStatus) -> bool:
+    """Whether a stored status changes by this move; an illegal move is refused (and logged)."""
+    current = PreOrderStatus(current)
+    if target == current:
+        return False
+    if target not in ALLOWED_MOVES[current]:
+        logger.warning("refused status move of pre-order %s: %s -> %s", pre_order_id, current, target)
+        raise IllegalStatusMove(f"a {current} pre-order cannot become {target}")
+    return True
+
+
+def real_price(line) -> Decimal:
+    """A line's total before its discount: unit price × quantity."""
+    return line.unit_price * line.quantity
+
+
+def discounted_price(line) -> Decimal:
+    """A line's total after its discount."""
+    return real_price(line) - line.discount
+
+
+def basket_amount(lines, shipping_amount: Decimal) -> Decimal:
+    """The amount to pay: the lines after discounts, plus shipping."""
+    return sum((discounted_price(line) for line in lines), Decimal("0.00")) + shipping_amount
+
+
+def basket_fingerprint(lines, shipping_amount: Decimal, currency: str) -> str:
+    """Digest of everything that decides the amount; line order and names do not count.
+
+    `lines` are anything with sku, quantity, unit_price and discount: model objects or rows.
+    """
+    canonical_lines = sorted(
+        [line.sku, line.quantity, f"{line.unit_price:.2f}", f"{line.discount:.2f}"] for line in lines
+    )
+    basket = {"lines": canonical_lines, "shipping": f"{shipping_amount:.2f}", "currency": currency}
+    canonical = json.dumps(basket, separators=(",", ":"), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def basket_changed(pre_order, lines) -> bool:
+    """Whether a pre-order's basket differs from the snapshot taken at its last issue."""
+    snapshot = pre_order.basket_snapshot
+    return snapshot is not None and snapshot != basket_fingerprint(
+        lines, pre_order.shipping_amount, pre_order.currency
+    )
+
+
 class PreOrder(db.Model):
     """A basket opened by the checkout, payable through the IVR once it has an order number."""
 
@@ -82,9 +129,7 @@ class PreOrder(db.Model):
     @property
     def amount(self) -> Decimal:
         """The amount to pay: the lines after discounts, plus shipping."""
-        return sum((line.discounted_price for line in self.lines), Decimal("0.00")) + (
-            self.shipping_amount
-        )
+        return basket_amount(self.lines, self.shipping_amount)
 
     @property
     def has_payment_option(self) -> bool:
@@ -92,19 +137,13 @@ class PreOrder(db.Model):
         return self.payment_option_slug is not None
 
     def basket_fingerprint(self) -> str:
-        """Digest of everything that decides the amount; line order and names do not count."""
-        lines = sorted(
-            [line.sku, line.quantity, f"{line.unit_price:.2f}", f"{line.discount:.2f}"]
-            for line in self.lines
-        )
-        basket = {"lines": lines, "shipping": f"{self.shipping_amount:.2f}", "currency": self.currency}
-        canonical = json.dumps(basket, separators=(",", ":"), sort_keys=True)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        """Digest of everything that decides the amount (see `basket_fingerprint`)."""
+        return basket_fingerprint(self.lines, self.shipping_amount, self.currency)
 
     @property
     def basket_changed(self) -> bool:
         """Whether the basket differs from the snapshot taken at the last order-number issue."""
-        return self.basket_snapshot is not None and self.basket_snapshot != self.basket_fingerprint()
+        return basket_changed(self, self.lines)
 
     def is_expired(self, now: datetime | None = None) -> bool:
         """Whether the issued order number has outlived its time to live."""
@@ -125,14 +164,9 @@ class PreOrder(db.Model):
 
     def move_to(self, target: PreOrderStatus) -> bool:
         """Change the stored status if the life cycle allows it; return whether it changed."""
-        current = PreOrderStatus(self.status)
-        if target == current:
-            return False
-        if target not in ALLOWED_MOVES[current]:
-            logger.warning("refused status move of pre-order %s: %s -> %s", self.id, current, target)
-            raise IllegalStatusMove(f"a {current} pre-order cannot become {target}")
+        changed = check_move(self.id, self.status, target)
         self.status = target
-        return True
+        return changed
 
     def __repr__(self) -> str:
         return f"<PreOrder {self.id} {self.status} {self.order_number}>"
@@ -162,12 +196,12 @@ class PreOrderLine(db.Model):
     @property
     def real_price(self) -> Decimal:
         """The line total before the discount."""
-        return self.unit_price * self.quantity
+        return real_price(self)
 
     @property
     def discounted_price(self) -> Decimal:
         """The line total after the discount."""
-        return self.real_price - self.discount
+        return discounted_price(self)
 
     def __repr__(self) -> str:
         return f"<PreOrderLine {self.sku} x{self.quantity}>"

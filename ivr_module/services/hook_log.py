@@ -2,10 +2,12 @@
 
 import logging
 import re
+import threading
 
 from flask import current_app
 from sqlalchemy import create_engine, delete, func, insert, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from stdnum import luhn
 
 from ..config import POSTGRES_CONNECT_ARGS
@@ -38,19 +40,82 @@ def loggable(value, max_length: int):
     return _mask_card_numbers(text)[:max_length]
 
 
+INSERT_HOOK_CALL = insert(HookCall.__table__)  # built once: one runs per hook call
+
+# How long a call waits for its row to be written by another before giving up (and logging).
+WRITE_WAIT_SECONDS = 30
+
+
+class _Pending:
+    """A row waiting to be written, and how its caller learns the outcome."""
+
+    __slots__ = ("row", "turn", "written", "error")
+
+    def __init__(self, row: dict):
+        self.row, self.turn, self.written, self.error = row, threading.Event(), False, None
+
+
+class GroupCommit:
+    """Rows of concurrent calls go to the database together, in one INSERT.
+
+    A caller who finds nobody writing writes every row waiting, its own included; the others
+    wait, and when the write is done the first still waiting writes the next batch. Nothing is
+    buffered past its call: each caller returns once its own row is committed, so a crash of
+    the app loses no row of an answered call. Alone, a caller simply writes its row.
+    """
+
+    def __init__(self, insert_many):
+        self._insert_many = insert_many
+        self._lock = threading.Lock()
+        self._waiting: list[_Pending] = []
+        self._busy = False
+
+    def write(self, row: dict) -> None:
+        """Return once `row` is committed; raise what the write raised."""
+        pending = _Pending(row)
+        with self._lock:
+            self._waiting.append(pending)
+            leads, self._busy = not self._busy, True
+        if not leads and not pending.turn.wait(WRITE_WAIT_SECONDS):
+            raise SQLAlchemyTimeout("the hook-call log writer did not answer")
+        if not pending.written:  # our turn to write, not yet written by another
+            self._write_waiting()
+        if pending.error is not None:
+            raise pending.error
+
+    def _write_waiting(self) -> None:
+        with self._lock:
+            batch, self._waiting = self._waiting, []
+        error = None
+        try:
+            self._insert_many([pending.row for pending in batch])
+        except SQLAlchemyError as failure:
+            error = failure
+        finally:
+            for pending in batch:
+                pending.written, pending.error = True, error
+                pending.turn.set()
+            with self._lock:
+                if self._waiting:
+                    self._waiting[0].turn.set()  # the first still waiting writes next
+                else:
+                    self._busy = False
+
+
 class HookLogWriter:
     """Writes hook-call rows on connections of their own, outside any request's transaction.
 
-    On PostgreSQL each row is one autocommitted INSERT with synchronous_commit off: the row is
-    committed when the call is answered (a crash of the app loses none), but PostgreSQL does not
-    wait for its disk first; only a crash of PostgreSQL itself could lose the last moment's log
-    rows. Payments never go through here: their commit stays synchronous.
+    On PostgreSQL rows are autocommitted INSERTs with synchronous_commit off, grouped across
+    concurrent calls: a row is committed before its call is answered (a crash of the app loses
+    none), but PostgreSQL does not wait for its disk first; only a crash of PostgreSQL itself
+    could lose the last moment's log rows. Payments never go through here: their commit stays
+    synchronous.
     """
 
     def __init__(self, database_uri: str):
         self.engine = None
         if database_uri.startswith("postgresql"):
-            # No pre-ping (a round trip per row): a dead pooled connection is retried once instead.
+            # No pre-ping (a round trip per write): a dead pooled connection is retried once instead.
             self.engine = create_engine(
                 database_uri,
                 isolation_level="AUTOCOMMIT",
@@ -58,24 +123,27 @@ class HookLogWriter:
                 max_overflow=8,
                 connect_args={**POSTGRES_CONNECT_ARGS, "options": "-c synchronous_commit=off"},
             )
+            self.group = GroupCommit(self._insert_many)
 
     def write(self, row: dict) -> None:
-        """Insert one row (SQLite: through the app's session, which has the only writer lock)."""
-        statement = insert(HookCall)
+        """Store one row (SQLite: through the app's session, which has the only writer lock)."""
         if self.engine is None:
-            db.session.execute(statement, row)
+            db.session.execute(INSERT_HOOK_CALL, row)
             db.session.commit()
             return
+        self.group.write(row)
+
+    def _insert_many(self, rows: list[dict]) -> None:
         try:
-            self._insert(statement, row)
+            self._insert(rows)
         except DBAPIError as error:
             if not error.connection_invalidated:
                 raise
-            self._insert(statement, row)  # the pool dropped the dead connection; a fresh one
+            self._insert(rows)  # the pool dropped the dead connection; a fresh one
 
-    def _insert(self, statement, row: dict) -> None:
+    def _insert(self, rows: list[dict]) -> None:
         with self.engine.connect() as connection:
-            connection.execute(statement, row)
+            connection.execute(INSERT_HOOK_CALL, rows)
 
     def dispose(self) -> None:
         """Close the writer's connections."""

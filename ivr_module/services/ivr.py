@@ -5,13 +5,15 @@ Input parsing and the vendor's credentials are checked before these (hooks/, ven
 """
 
 import logging
+from dataclasses import replace
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..db import begin_write, db
 from ..metrics import PAYMENTS
-from ..models import CASH_REGISTER, IVRTransaction, PreOrder, PreOrderStatus
+from ..models import CASH_REGISTER, IVRTransaction, PreOrder, PreOrderLine, PreOrderStatus
+from ..models.pre_order import check_move
 from .order_numbers import unknown_number_detail
 from .results import HookError, HookResult, refuse
 from .sessions import OrderSession, find_session, publish_session
@@ -106,21 +108,11 @@ def _record_payment(order_number: str, reference: str, staff_id: str) -> HookRes
     """One database transaction: replay check, row lock, the checks, the insert."""
     begin_write()
     try:
-        result, pre_order = _check_payment(order_number, reference)
-        if pre_order is None:
+        outcome = _check_payment(db.session.connection(), order_number, reference)
+        if isinstance(outcome, HookResult):
             db.session.rollback()
-            return result
-        transaction = IVRTransaction(
-            reference_number=reference,
-            order_number=order_number,
-            staff_id=staff_id,
-            amount=pre_order.amount,
-            currency=pre_order.currency,
-            pre_order=pre_order,
-        )
-        db.session.add(transaction)
-        pre_order.move_to(PreOrderStatus.PAID)
-        paid = OrderSession.of(pre_order)
+            return outcome
+        paid = _pay(db.session.connection(), outcome, reference, staff_id)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -130,33 +122,70 @@ def _record_payment(order_number: str, reference: str, staff_id: str) -> HookRes
     return HookResult(detail=f"paid {paid.amount} {paid.currency} by transaction {reference}")
 
 
-def _check_payment(order_number: str, reference: str):
-    """Return (refusal or replay, None), or (None, the locked pre-order to pay)."""
-    previous = db.session.scalar(
-        select(IVRTransaction).where(IVRTransaction.reference_number == reference)
-    )
+# The payment runs in Core, inside the session's transaction, with statements built once: it is
+# the hottest write, and the ORM's eager loads and unit of work, or building each statement
+# anew, cost several times the database work itself (docs/BENCHMARKS.md).
+PRE_ORDERS, LINES, TRANSACTIONS = PreOrder.__table__, PreOrderLine.__table__, IVRTransaction.__table__
+ORDER_OF_REFERENCE = select(TRANSACTIONS.c.order_number).where(
+    TRANSACTIONS.c.reference_number == bindparam("reference")
+)
+LOCK_PRE_ORDER = (
+    select(PRE_ORDERS).where(PRE_ORDERS.c.order_number == bindparam("order_number")).with_for_update()
+)
+LINES_OF = (
+    select(LINES).where(LINES.c.pre_order_id == bindparam("pre_order_id")).order_by(LINES.c.position)
+)
+REFERENCE_OF = select(TRANSACTIONS.c.reference_number).where(
+    TRANSACTIONS.c.pre_order_id == bindparam("pre_order_id")
+)
+RECORD_TRANSACTION = insert(TRANSACTIONS)
+MARK_PAID = (
+    update(PRE_ORDERS)
+    .where(PRE_ORDERS.c.id == bindparam("pre_order_id"))
+    .values(status=PreOrderStatus.PAID.value)
+)
+
+
+def _check_payment(connection, order_number: str, reference: str):
+    """The refusal or replay to answer, or the session of the locked pre-order to pay."""
+    previous = connection.execute(ORDER_OF_REFERENCE, {"reference": reference}).scalar()
     if previous is not None:
-        return _replay(previous, order_number), None
-    # Lines and transaction load in queries of their own, after the lock is granted: a join
-    # here would read the transaction from before the wait and miss a racer's payment.
-    pre_order = db.session.scalar(
-        select(PreOrder).where(PreOrder.order_number == order_number).with_for_update()
-    )
-    if pre_order is not None and pre_order.transaction is not None:
-        if pre_order.transaction.reference_number == reference:
+        return _replay(previous, order_number, reference)
+    pre_order = connection.execute(LOCK_PRE_ORDER, {"order_number": order_number}).first()
+    if pre_order is None:
+        return _number_live(None, order_number, HookError.SESSION_NOT_FOUND)
+    # Read once the lock is granted: they are then what the last writer committed (a join in
+    # the locking query would show them as they were before the wait, and miss a racer's payment).
+    lines = connection.execute(LINES_OF, {"pre_order_id": pre_order.id}).all()
+    paid_reference = None
+    if pre_order.status == PreOrderStatus.PAID:
+        paid_reference = connection.execute(REFERENCE_OF, {"pre_order_id": pre_order.id}).scalar()
+        if paid_reference == reference:
             # The same reference won a race a moment ago: a replay after all.
-            return _replay(pre_order.transaction, order_number), None
-    session = OrderSession.of(pre_order) if pre_order is not None else None
+            return _replay(order_number, order_number, reference)
+    session = OrderSession.build(pre_order, lines, paid_reference)
     refusal = _number_live(session, order_number, HookError.SESSION_NOT_FOUND)
-    refusal = refusal or _first_refusal(session)
-    return refusal, (pre_order if refusal is None else None)
+    return refusal or _first_refusal(session) or session
 
 
-def _replay(previous: IVRTransaction, order_number: str) -> HookResult:
+def _pay(connection, session: OrderSession, reference: str, staff_id: str) -> OrderSession:
+    """Record the transaction and mark the pre-order paid; return the paid session."""
+    check_move(session.pre_order_id, session.status, PreOrderStatus.PAID)
+    transaction = {
+        "reference_number": reference,
+        "order_number": session.order_number,
+        "staff_id": staff_id,
+        "amount": session.amount,
+        "currency": session.currency,
+        "pre_order_id": session.pre_order_id,
+    }
+    connection.execute(RECORD_TRANSACTION, transaction)
+    connection.execute(MARK_PAID, {"pre_order_id": session.pre_order_id})
+    return replace(session, status=PreOrderStatus.PAID, paid_reference=reference)
+
+
+def _replay(recorded_for: str, order_number: str, reference: str) -> HookResult:
     """A reference seen before: the vendor's retry succeeds again; another order's is refused."""
-    if previous.order_number == order_number:
-        return HookResult(detail=f"replay of transaction {previous.reference_number}, nothing recorded")
-    return refuse(
-        HookError.REFERENCE_USED,
-        f"reference already recorded for order {previous.order_number}",
-    )
+    if recorded_for == order_number:
+        return HookResult(detail=f"replay of transaction {reference}, nothing recorded")
+    return refuse(HookError.REFERENCE_USED, f"reference already recorded for order {recorded_for}")

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from ..cache import cache_add, cache_get, cache_set
 from ..db import db, utcnow
 from ..models import PreOrder
+from ..models.pre_order import basket_amount, basket_changed, discounted_price, real_price
 
 # An upper bound on how long an entry lives, whatever the order number's own time to live.
 SESSION_CACHE_SECONDS = 300
@@ -52,26 +53,28 @@ class OrderSession:
 
     @classmethod
     def of(cls, pre_order: PreOrder) -> "OrderSession":
-        """Summarise a pre-order that has an order number."""
+        """Summarise a pre-order model that has an order number."""
+        paid_reference = pre_order.transaction.reference_number if pre_order.transaction else None
+        return cls.build(pre_order, pre_order.lines, paid_reference)
+
+    @classmethod
+    def build(cls, pre_order, lines, paid_reference: Optional[str]) -> "OrderSession":
+        """Summarise a pre-order from its row (model or Core row), its lines and its payment."""
         return cls(
             pre_order_id=pre_order.id,
             order_number=pre_order.order_number,
             status=pre_order.status,
             expires_at=pre_order.expires_at,
-            payment_option_set=pre_order.has_payment_option,
+            payment_option_set=pre_order.payment_option_slug is not None,
             payment_type=pre_order.payment_type,
-            basket_changed=pre_order.basket_changed,
+            basket_changed=basket_changed(pre_order, lines),
             products=tuple(
-                ProductLine(
-                    line.sku, line.name, line.quantity, line.real_price, line.discounted_price
-                )
-                for line in pre_order.lines
+                ProductLine(line.sku, line.name, line.quantity, real_price(line), discounted_price(line))
+                for line in lines
             ),
-            amount=pre_order.amount,
+            amount=basket_amount(lines, pre_order.shipping_amount),
             currency=pre_order.currency,
-            paid_reference=pre_order.transaction.reference_number
-            if pre_order.transaction
-            else None,
+            paid_reference=paid_reference,
         )
 
     def is_expired(self, now: Optional[datetime] = None) -> bool:
@@ -101,7 +104,8 @@ class OrderSession:
         return cls(**data)
 
 
-def _key(order_number: str) -> str:
+def session_key(order_number: str) -> str:
+    """The cache key of an order number's session."""
     return "session:" + order_number
 
 
@@ -113,7 +117,7 @@ def _cache_seconds(session: OrderSession) -> int:
 
 def find_session(order_number: str) -> Optional[OrderSession]:
     """The session of an issued order number, from the cache or else the database."""
-    cached = cache_get(_key(order_number))
+    cached = cache_get(session_key(order_number))
     if cached is not None:
         return OrderSession.from_json(cached)
     pre_order = db.session.scalar(select(PreOrder).where(PreOrder.order_number == order_number))
@@ -122,10 +126,10 @@ def find_session(order_number: str) -> Optional[OrderSession]:
     session = OrderSession.of(pre_order)
     seconds = _cache_seconds(session)
     if seconds:
-        cache_add(_key(order_number), session.to_json(), timeout=seconds)
+        cache_add(session_key(order_number), session.to_json(), timeout=seconds)
     return session
 
 
 def publish_session(session: OrderSession) -> None:
     """Replace the cached session after a committed write (basket, issue, cancel, payment)."""
-    cache_set(_key(session.order_number), session.to_json(), timeout=max(1, _cache_seconds(session)))
+    cache_set(session_key(session.order_number), session.to_json(), timeout=max(1, _cache_seconds(session)))

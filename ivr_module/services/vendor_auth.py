@@ -63,6 +63,11 @@ def _address_refusal(remote_addr: str):
     return None
 
 
+def lockout_key(remote_addr: str) -> str:
+    """The cache key of an address's lockout state."""
+    return f"lockout:{remote_addr}"
+
+
 class Lockout:
     """Consecutive `User invalid` answers to one address, and whether it is locked out."""
 
@@ -70,7 +75,7 @@ class Lockout:
         config = current_app.config
         self.threshold = config["IVR_LOCKOUT_THRESHOLD"]
         self.seconds = config["IVR_LOCKOUT_SECONDS"]
-        self.key = f"lockout:{remote_addr}"
+        self.key = lockout_key(remote_addr)
         self.state = cache_get(self.key) if self.threshold > 0 else None
 
     def locked(self) -> bool:
