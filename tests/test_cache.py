@@ -138,10 +138,9 @@ def test_a_cached_pre_order_costs_one_cache_round_trip(app, hooks, make_pre_orde
 
     _, number = make_pre_order()
     hooks.pre_order(number)  # now cached
-    backend = cache.cache
     reads = []
     for name in ("get", "get_many"):
-        original = getattr(backend, name)
-        monkeypatch.setattr(backend, name, lambda *keys, _o=original, _n=name: reads.append(_n) or _o(*keys))
+        original = getattr(cache, name)
+        monkeypatch.setattr(cache, name, lambda *keys, _o=original, _n=name: reads.append(_n) or _o(*keys))
     assert hooks.pre_order(number)["result"]["success"] is True
     assert reads == ["get_many"]  # the lockout state and the session, together
