@@ -28,6 +28,7 @@ keepalive = 5
 # nginx in front keeps the access log, and every hook call has its row in the hook-call log;
 # GUNICORN_ACCESSLOG=- adds gunicorn's own (JSON, on stdout) at some cost per request.
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
+logger_class = "ivr_module.logs.GunicornLogger"
 errorlog = "-"
 # gunicorn's control socket is one path per user: instances sharing a host would take it from
 # each other. systemd (HUP to reload, TERM to stop) is the control interface here.

@@ -3,6 +3,7 @@
 import logging
 
 from flask import g, has_request_context
+from gunicorn import glogging
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
 
@@ -21,3 +22,16 @@ class JsonFormatter(_JsonFormatter):
         kwargs.setdefault("fmt", "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s")
         kwargs.setdefault("rename_fields", {"asctime": "time", "levelname": "level", "name": "logger"})
         super().__init__(*args, **kwargs)
+
+
+class GunicornLogger(glogging.Logger):
+    """gunicorn's logger, writing an access line only when an access log is asked for.
+
+    With a logging dict config gunicorn would build the line for every request anyway (about
+    a tenth of a hook call's cost in docs/BENCHMARKS.md), even when nothing is to receive it.
+    """
+
+    def access(self, resp, req, environ, request_time):
+        """Log the request if GUNICORN_ACCESSLOG is set."""
+        if self.cfg.accesslog:
+            super().access(resp, req, environ, request_time)

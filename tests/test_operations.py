@@ -3,6 +3,8 @@
 import io
 import json
 import logging
+
+import pytest
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -117,3 +119,35 @@ def test_retention_deletes_old_hook_calls_in_batches(app, runner):
 def test_retention_refuses_a_missing_or_zero_age(runner):
     assert runner.invoke(args=["ivr", "purge-hook-calls"]).exit_code != 0
     assert runner.invoke(args=["ivr", "purge-hook-calls", "--older-than-days", "0"]).exit_code != 0
+
+
+@pytest.mark.parametrize("accesslog, lines", [(None, 0), ("-", 1)])
+def test_the_production_server_logs_access_lines_only_when_asked(tmp_path, accesslog, lines):
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    port = free_port()
+    env = {**os.environ, "SECRET_KEY": "s" * 40, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+           "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "1"}
+    env.pop("REDIS_URL", None)
+    if accesslog:
+        env["GUNICORN_ACCESSLOG"] = accesslog
+    root = Path(__file__).resolve().parent.parent
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+                              cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz?probe=1", timeout=1).read()
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0].decode()
+    assert output.count("/healthz?probe=1") == lines
