@@ -36,6 +36,13 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def naive_utc(value: datetime) -> datetime:
+    """An aware datetime as the naive UTC the columns store; a naive one is refused."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given for a UTC column")
+    return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+
 class UTCDateTime(TypeDecorator):
     """Store naive UTC and hand back aware UTC, the same on SQLite and PostgreSQL."""
 
@@ -43,11 +50,7 @@ class UTCDateTime(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given for a UTC column")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return None if value is None else naive_utc(value)
 
     def process_result_value(self, value, dialect):
         if value is None:

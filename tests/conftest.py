@@ -104,7 +104,7 @@ def dispose(app):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-    app.extensions["ivr"].hook_log.dispose()
+    app.extensions["ivr"].hook_log.dispose()  # the hook-call writer's own connection
 
 
 def _empty_tables():

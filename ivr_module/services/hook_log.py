@@ -4,14 +4,14 @@ import logging
 import re
 import threading
 
+import psycopg
 from flask import current_app
-from sqlalchemy import create_engine, delete, func, insert, select
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
+from sqlalchemy import delete, func, insert, make_url, select
+from sqlalchemy.exc import SQLAlchemyError
 from stdnum import luhn
 
 from ..config import POSTGRES_CONNECT_ARGS
-from ..db import db, utcnow
+from ..db import db, naive_utc, utcnow
 from ..models import HookCall
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,16 @@ def loggable(value, max_length: int):
     return _mask_card_numbers(text)[:max_length]
 
 
-INSERT_HOOK_CALL = insert(HookCall.__table__)  # built once: one runs per hook call
+INSERT_HOOK_CALL = insert(HookCall.__table__)  # SQLite: through the app's session
+
+# PostgreSQL: the same INSERT as plain SQL for psycopg, built from the table's columns. The
+# writer skips SQLAlchemy there: its per-statement work cost more than the INSERT itself.
+LOGGED_COLUMNS = [column.name for column in HookCall.__table__.columns if not column.primary_key]
+INSERT_HOOK_CALL_SQL = "INSERT INTO {} ({}) VALUES ({})".format(
+    HookCall.__tablename__,
+    ", ".join(LOGGED_COLUMNS),
+    ", ".join(f"%({name})s" for name in LOGGED_COLUMNS),
+)
 
 # How long a call waits for its row to be written by another before giving up (and logging).
 WRITE_WAIT_SECONDS = 30
@@ -56,7 +65,7 @@ class _Pending:
 
 
 class GroupCommit:
-    """Rows of concurrent calls go to the database together, in one INSERT.
+    """Rows of concurrent calls go to the database together, in one round trip.
 
     A caller who finds nobody writing writes every row waiting, its own included; the others
     wait, and when the write is done the first still waiting writes the next batch. Nothing is
@@ -77,7 +86,7 @@ class GroupCommit:
             self._waiting.append(pending)
             leads, self._busy = not self._busy, True
         if not leads and not pending.turn.wait(WRITE_WAIT_SECONDS):
-            raise SQLAlchemyTimeout("the hook-call log writer did not answer")
+            raise TimeoutError("the hook-call log writer did not answer")
         if not pending.written:  # our turn to write, not yet written by another
             self._write_waiting()
         if pending.error is not None:
@@ -89,7 +98,7 @@ class GroupCommit:
         error = None
         try:
             self._insert_many([pending.row for pending in batch])
-        except SQLAlchemyError as failure:
+        except Exception as failure:  # noqa: BLE001 - handed to every caller of the batch
             error = failure
         finally:
             for pending in batch:
@@ -103,52 +112,56 @@ class GroupCommit:
 
 
 class HookLogWriter:
-    """Writes hook-call rows on connections of their own, outside any request's transaction.
+    """Writes hook-call rows outside any request's transaction.
 
-    On PostgreSQL rows are autocommitted INSERTs with synchronous_commit off, grouped across
-    concurrent calls: a row is committed before its call is answered (a crash of the app loses
-    none), but PostgreSQL does not wait for its disk first; only a crash of PostgreSQL itself
-    could lose the last moment's log rows. Payments never go through here: their commit stays
-    synchronous.
+    On PostgreSQL each worker process has one connection of its own, autocommitted, with
+    synchronous_commit off, and rows of concurrent calls are grouped into one round trip: a row
+    is committed before its call is answered (a crash of the app loses none), but PostgreSQL
+    does not wait for its disk first; only a crash of PostgreSQL itself could lose the last
+    moment's log rows. Payments never go through here: their commit stays synchronous.
     """
 
     def __init__(self, database_uri: str):
-        self.engine = None
+        self.conninfo = None
+        self._connection = None
         if database_uri.startswith("postgresql"):
-            # No pre-ping (a round trip per write): a dead pooled connection is retried once instead.
-            self.engine = create_engine(
-                database_uri,
-                isolation_level="AUTOCOMMIT",
-                pool_size=4,
-                max_overflow=8,
-                connect_args={**POSTGRES_CONNECT_ARGS, "options": "-c synchronous_commit=off"},
-            )
+            url = make_url(database_uri).set(drivername="postgresql")
+            self.conninfo = url.render_as_string(hide_password=False)
             self.group = GroupCommit(self._insert_many)
 
     def write(self, row: dict) -> None:
         """Store one row (SQLite: through the app's session, which has the only writer lock)."""
-        if self.engine is None:
+        if self.conninfo is None:
             db.session.execute(INSERT_HOOK_CALL, row)
             db.session.commit()
             return
         self.group.write(row)
 
-    def _insert_many(self, rows: list[dict]) -> None:
-        try:
-            self._insert(rows)
-        except DBAPIError as error:
-            if not error.connection_invalidated:
-                raise
-            self._insert(rows)  # the pool dropped the dead connection; a fresh one
+    def connection(self) -> psycopg.Connection:
+        """The writer's connection, opened on first use (after gunicorn forks its workers)."""
+        if self._connection is None or self._connection.closed:
+            self._connection = psycopg.connect(
+                self.conninfo,
+                autocommit=True,
+                options="-c synchronous_commit=off",
+                **POSTGRES_CONNECT_ARGS,
+            )
+        return self._connection
 
-    def _insert(self, rows: list[dict]) -> None:
-        with self.engine.connect() as connection:
-            connection.execute(INSERT_HOOK_CALL, rows)
+    def _insert_many(self, rows: list[dict]) -> None:
+        """Only one batch is written at a time (GroupCommit), so one connection serves."""
+        params = [{**row, "created_at": naive_utc(row["created_at"])} for row in rows]
+        try:
+            self.connection().cursor().executemany(INSERT_HOOK_CALL_SQL, params)
+        except psycopg.OperationalError:
+            self.dispose()  # a dead connection (PostgreSQL restarted): one try on a fresh one
+            self.connection().cursor().executemany(INSERT_HOOK_CALL_SQL, params)
 
     def dispose(self) -> None:
-        """Close the writer's connections."""
-        if self.engine is not None:
-            self.engine.dispose()
+        """Close the writer's connection."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 def record_hook_call(**fields) -> None:
@@ -168,7 +181,7 @@ def record_hook_call(**fields) -> None:
     }
     try:
         current_app.extensions["ivr"].hook_log.write(row)
-    except SQLAlchemyError as error:
+    except (SQLAlchemyError, psycopg.Error, TimeoutError) as error:
         db.session.rollback()
         logger.error(
             "hook call not recorded (%s): endpoint=%s order=%s error=%r detail=%r",
