@@ -1,5 +1,6 @@
 """The hook-call log: one row per call, written after the answer is decided."""
 
+import functools
 import logging
 import re
 import threading
@@ -45,11 +46,15 @@ INSERT_HOOK_CALL = insert(HookCall.__table__)  # SQLite: through the app's sessi
 # PostgreSQL: the same INSERT as plain SQL for psycopg, built from the table's columns. The
 # writer skips SQLAlchemy there: its per-statement work cost more than the INSERT itself.
 LOGGED_COLUMNS = [column.name for column in HookCall.__table__.columns if not column.primary_key]
-INSERT_HOOK_CALL_SQL = "INSERT INTO {} ({}) VALUES ({})".format(
-    HookCall.__tablename__,
-    ", ".join(LOGGED_COLUMNS),
-    ", ".join(f"%({name})s" for name in LOGGED_COLUMNS),
-)
+
+
+@functools.cache
+def insert_rows_sql(count: int) -> str:
+    """One INSERT of `count` rows (a batch is one statement, one round trip)."""
+    row = "(" + ", ".join(["%s"] * len(LOGGED_COLUMNS)) + ")"
+    return "INSERT INTO {} ({}) VALUES {}".format(
+        HookCall.__tablename__, ", ".join(LOGGED_COLUMNS), ", ".join([row] * count)
+    )
 
 # How long a call waits for its row to be written by another before giving up (and logging).
 WRITE_WAIT_SECONDS = 30
@@ -150,12 +155,17 @@ class HookLogWriter:
 
     def _insert_many(self, rows: list[dict]) -> None:
         """Only one batch is written at a time (GroupCommit), so one connection serves."""
-        params = [{**row, "created_at": naive_utc(row["created_at"])} for row in rows]
+        values = [
+            naive_utc(row[name]) if name == "created_at" else row[name]
+            for row in rows
+            for name in LOGGED_COLUMNS
+        ]
+        statement = insert_rows_sql(len(rows))
         try:
-            self.connection().cursor().executemany(INSERT_HOOK_CALL_SQL, params)
+            self.connection().execute(statement, values)
         except psycopg.OperationalError:
             self.dispose()  # a dead connection (PostgreSQL restarted): one try on a fresh one
-            self.connection().cursor().executemany(INSERT_HOOK_CALL_SQL, params)
+            self.connection().execute(statement, values)
 
     def dispose(self) -> None:
         """Close the writer's connection."""
