@@ -50,9 +50,11 @@ class UTCDateTime(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
+        """Aware in, naive UTC stored."""
         return None if value is None else naive_utc(value)
 
     def process_result_value(self, value, dialect):
+        """Naive UTC stored, aware UTC out."""
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc)
@@ -69,9 +71,11 @@ class Money(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
+        """Any number in, exact cents stored."""
         return None if value is None else Decimal(value).quantize(CENT)
 
     def process_result_value(self, value, dialect):
+        """Exact cents out, whatever the backend handed back."""
         if value is None:
             return None
         return Decimal(str(value)).quantize(CENT)

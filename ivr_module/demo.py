@@ -73,6 +73,7 @@ class DemoOrder:
 
     @property
     def order_number(self) -> str:
+        """The demo pre-order's fixed order number."""
         return demo_number(self.serial)
 
 

@@ -11,6 +11,7 @@ class RequestIdFilter(logging.Filter):
     """Stamp each record with the current request's id (the one stored in its hook-call row)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Add the request id (None outside a request); never drops a record."""
         record.request_id = g.get("request_id") if has_request_context() else None
         return True
 
