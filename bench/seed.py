@@ -8,21 +8,15 @@ import sys
 from datetime import timedelta
 
 from sqlalchemy import insert
-from stdnum import luhn
 
 from ivr_module import create_app
+from ivr_module.datagen import order_number_of
 from ivr_module.db import db, utcnow
 from ivr_module.demo import DEMO_BASKET
 from ivr_module.models import PreOrder, PreOrderLine, PreOrderStatus
 from ivr_module.services.checkout_input import PreOrderInput
 
 BATCH = 2000
-
-
-def bench_number(serial: int) -> str:
-    """Order numbers 7xxxxxxxx + check digit, apart from the demo's and the generated ones."""
-    body = f"7{serial:08d}"
-    return body + luhn.calc_check_digit(body)
 
 
 def basket_rows():
@@ -39,7 +33,7 @@ def seed(count: int, first_serial: int = 1) -> list[str]:
     basket, fingerprint = basket_rows()
     option = basket.payment_option
     expires = utcnow() + timedelta(days=1)
-    numbers = [bench_number(first_serial + i) for i in range(count)]
+    numbers = [order_number_of(first_serial + i) for i in range(count)]  # as generate-data numbers them
     for start in range(0, count, BATCH):
         chunk = numbers[start:start + BATCH]
         ids = db.session.scalars(

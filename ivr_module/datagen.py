@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, insert, select, text
-from stdnum import luhn
 
 from .db import db, utcnow
 from .models import CASH_REGISTER, HookCall, IVRTransaction, PreOrder, PreOrderLine, PreOrderStatus
+from .services.order_numbers import with_check_digit
 from .services.results import HookError
 
 BATCH_ROWS = 5000
@@ -77,8 +77,7 @@ class Counters:
 
 def order_number_of(pre_order_id: int) -> str:
     """The generated order number of a pre-order id: 7, eight digits, a Luhn check digit."""
-    body = f"7{pre_order_id:08d}"
-    return body + luhn.calc_check_digit(body)
+    return with_check_digit(f"7{pre_order_id:08d}")
 
 
 def _spread(total: int, days: int, rng: random.Random) -> list[int]:
@@ -288,8 +287,7 @@ class Generator:
             return self._call(at, "complete", None, HookError.INPUT_INVALID, "body is not JSON")
         if kind == "empty number":
             return self._call(at, "pre_order", "", HookError.ORDER_NUMBER_INVALID, "order number is empty")
-        body = str(self.rng.randrange(100_000_000, 999_999_999))
-        number = body + luhn.calc_check_digit(body)
+        number = with_check_digit(str(self.rng.randrange(100_000_000, 999_999_999)))
         return self._call(at, "pre_order", number, HookError.ORDER_NOT_FOUND, "order number was never issued")
 
 

@@ -6,13 +6,13 @@ from typing import Callable, Optional
 
 from flask import current_app
 from sqlalchemy import select
-from stdnum import luhn
 
 from .db import db, utcnow
 from .models import PreOrder
 from .services import checkout
 from .services.hook_log import record_hook_call
 from .services.ivr import complete_payment, read_pre_order
+from .services.order_numbers import with_check_digit
 from .services.sessions import OrderSession, publish_session
 
 DEMO_BASKET = {
@@ -29,8 +29,7 @@ PAID_REFERENCE = "DEMO-REF-0001"
 
 def demo_number(serial: int) -> str:
     """A fixed, Luhn-valid demo order number."""
-    body = f"9000000{serial:02d}"
-    return body + luhn.calc_check_digit(body)
+    return with_check_digit(f"9000000{serial:02d}")
 
 
 def _change_basket(pre_order_id):

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from ivr_module.db import db, utcnow
 from ivr_module.logs import JsonFormatter, RequestIdFilter
 from ivr_module.models import HookCall
-from tests.conftest import API_TOKEN
 from tests.private_redis import free_port
 
 

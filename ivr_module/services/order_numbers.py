@@ -8,12 +8,16 @@ from stdnum import luhn
 RANDOM_DIGITS = 9
 
 
+def with_check_digit(body: str) -> str:
+    """The digits `body` followed by their Luhn check digit."""
+    return body + luhn.calc_check_digit(body)
+
+
 def generate_order_number() -> str:
     """A fresh random order number; it never starts with 0 (vendors may send it as an integer)."""
     first = str(1 + secrets.randbelow(9))
     rest = "".join(str(secrets.randbelow(10)) for _ in range(RANDOM_DIGITS - 1))
-    body = first + rest
-    return body + luhn.calc_check_digit(body)
+    return with_check_digit(first + rest)
 
 
 def unknown_number_detail(order_number: str) -> str:
