@@ -134,7 +134,13 @@ def engine_options(uri: str) -> dict:
 
 def cache_config(config) -> dict:
     """Flask-Caching settings for the module's own cache: Redis when REDIS_URL is set."""
-    common = {"CACHE_KEY_PREFIX": "ivr:", "CACHE_DEFAULT_TIMEOUT": 300}
+    common = {
+        "CACHE_KEY_PREFIX": "ivr:",
+        "CACHE_DEFAULT_TIMEOUT": 300,
+        # Otherwise delete_many raises when another worker refills a key between the delete
+        # and cachelib's check that it is gone: a fresh value there is no error.
+        "CACHE_IGNORE_ERRORS": True,
+    }
     if config.get("REDIS_URL"):
         return {
             **common,

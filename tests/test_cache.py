@@ -141,3 +141,36 @@ def test_a_cached_pre_order_costs_one_cache_round_trip(app, hooks, make_pre_orde
         monkeypatch.setattr(cache, name, lambda *keys, _o=original, _n=name: reads.append(_n) or _o(*keys))
     assert hooks.pre_order(number)["result"]["success"] is True
     assert reads == ["get_many"]  # the lockout state and the session, together
+
+
+def test_a_stale_session_refilled_by_another_worker_during_its_deletion_fails_nothing(
+    app_with, private_redis, monkeypatch
+):
+    from ivr_module.cache import cache
+    from ivr_module.models import PreOrder
+    from ivr_module.services.sessions import OrderSession, session_key
+
+    app = app_with(REDIS_URL=private_redis.url)
+    hooks = Hooks(app.test_client())
+    pre_order_id, number = new_pre_order(app)
+    assert hooks.pre_order(number)["result"]["success"] is True
+    admin = redis.Redis(port=private_redis.port)
+    admin.execute_command("ACL", "SETUSER", "default", "-@write")
+    try:
+        with app.app_context():
+            checkout.change_pre_order(pre_order_id, {"shipping_amount": "0"})  # key now stale
+    finally:
+        admin.execute_command("ACL", "SETUSER", "default", "+@all")
+    time.sleep(1.1)
+    with app.app_context():
+        client = cache.cache._write_client
+    real_delete = client.delete
+
+    def delete_then_another_worker_refills(*keys):
+        deleted = real_delete(*keys)
+        fresh = OrderSession.of(db.session.get(PreOrder, pre_order_id))
+        cache.add(session_key(number), fresh.to_json())  # as a reader elsewhere would
+        return deleted
+
+    monkeypatch.setattr(client, "delete", delete_then_another_worker_refills)
+    assert pre_order_answer_failed(hooks.pre_order(number), "Basket Changed")
