@@ -89,3 +89,18 @@ def test_lookup_escapes_what_it_was_asked(staff, client):
     staff.login("support")
     page = client.get("/admin/lookup?order_number=<script>alert(1)</script>").text
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/lookup?order_number=12%00",
+        "/admin/pre-orders/?search=12%00",
+        "/admin/failed-attempts/?flt0_remote_address_equals=1%00",
+    ],
+)
+def test_text_no_database_can_store_is_refused_not_a_server_error(staff, client, url):
+    staff.login("support")
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "not text" in response.text

@@ -21,6 +21,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms import ValidationError
 
+from ..db import is_storable_text
 from ..models import Role
 from .formatting import template_helpers
 
@@ -42,6 +43,15 @@ def require_csrf() -> None:
         validate_csrf(token)
     except ValidationError as refused:
         abort(400, description=f"{refused} Reload the page and try again.")
+
+
+def refuse_unstorable_arguments() -> None:
+    """Refuse (400) a search, filter or lookup holding text no database can store (NUL).
+
+    PostgreSQL raises on such text in a query; one check here spares every view that error.
+    """
+    if not all(is_storable_text(value) for value in request.args.values()):
+        abort(400, description="The request holds characters that are not text.")
 
 
 def safe_next(target: str | None) -> str | None:
@@ -66,7 +76,7 @@ class SecuredView:
         """Logged in, active, and holding one of the view's roles."""
         if self.roles is None:
             return True
-        return current_user.is_authenticated and current_user.role in self.roles
+        return current_user.is_authenticated and current_user.has_role(*self.roles)
 
     def inaccessible_callback(self, name, **kwargs):
         """Logged out: to the login page; logged in without the right: 403."""
@@ -75,11 +85,12 @@ class SecuredView:
         return self.render("ivr_admin/forbidden.html"), 403
 
     def _handle_view(self, name, **kwargs):
-        if not self.is_accessible():
-            return self.inaccessible_callback(name, **kwargs)
-        if request.method not in SAFE_METHODS:
-            require_csrf()
-        return None
+        refused = super()._handle_view(name, **kwargs)
+        if refused is None:
+            if request.method not in SAFE_METHODS:
+                require_csrf()
+            refuse_unstorable_arguments()
+        return refused
 
     def render(self, template, **kwargs):
         """Render with the CSRF token and our formatting helpers at hand."""
