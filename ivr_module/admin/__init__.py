@@ -30,7 +30,6 @@ ASSETS = "ivr_admin_assets"
 class AdminState:
     """Per-app state of the admin, kept in app.extensions["ivr_admin"]."""
 
-    admin: Admin
     zone: ZoneInfo
     blueprints: frozenset[str]
 
@@ -79,6 +78,6 @@ def init_admin(app) -> Admin:
     admin.add_views(*views)
     admin.init_app(app)
     endpoints = {"ivr_admin", ASSETS, *(view.endpoint for view in views)}
-    app.extensions["ivr_admin"] = AdminState(admin, zone, frozenset(endpoints))
+    app.extensions["ivr_admin"] = AdminState(zone, frozenset(endpoints))
     app.after_request(add_security_headers)
     return admin

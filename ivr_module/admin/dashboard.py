@@ -17,7 +17,7 @@ from flask_admin import AdminIndexView, expose
 from sqlalchemy import bindparam, case, func, not_, select
 from sqlalchemy.dialects.postgresql import array
 
-from ..cache import cache_get, cache_set
+from ..cache import cache_add, cache_get
 from ..db import UTCDateTime, db, utcnow
 from ..models import HookCall, IVRTransaction
 from .access import SecuredView
@@ -142,8 +142,21 @@ def _payments_chart(bounds, payments, label_format: str) -> dict:
     return {"labels": labels, "counts": counts, "sums": dict(sorted(sums.items()))}
 
 
-def _daily_rows(bounds: list[datetime]) -> tuple[list, list]:
-    """Call and payment rows of the daily buckets: past days from the cache, today read now."""
+def _by_currency(payments) -> list:
+    """(currency, count, sum) over all the buckets of these payment rows."""
+    totals = defaultdict(lambda: [0, Decimal("0.00")])
+    for _bucket, currency, count, total in payments:
+        totals[currency][0] += count
+        totals[currency][1] += total
+    return [(currency, count, total) for currency, (count, total) in totals.items()]
+
+
+def _daily_rows(bounds: list[datetime], hourly_payments=None) -> tuple[list, list]:
+    """Call and payment rows of the daily buckets: past days from the cache, today read now.
+
+    `hourly_payments`, today's payments by hour when the caller has read them, give today's
+    payment row without reading them again.
+    """
     today = len(bounds) - 2
     key = f"admin-dashboard:{local_zone().key}:{bounds[today].isoformat()}:{len(bounds)}"
     cached = cache_get(key)
@@ -151,29 +164,34 @@ def _daily_rows(bounds: list[datetime]) -> tuple[list, list]:
         past = bounds[:-1]
         calls = [list(row) for row in _calls_by_bucket(past)]
         payments = [[*row[:3], str(row[3])] for row in _payments_by_bucket(past)]
-        cache_set(key, json.dumps([calls, payments]), timeout=PAST_DAYS_CACHE_SECONDS)
+        cache_add(key, json.dumps([calls, payments]), timeout=PAST_DAYS_CACHE_SECONDS)
     else:
         calls, payments = json.loads(cached)
     calls += [(today, *rest) for _bucket, *rest in _calls_by_bucket(bounds[today:])]
-    payments += [(today, *rest) for _bucket, *rest in _payments_by_bucket(bounds[today:])]
+    if hourly_payments is None:
+        today_payments = [rest for _bucket, *rest in _payments_by_bucket(bounds[today:])]
+    else:
+        today_payments = _by_currency(hourly_payments)
+    payments += [(today, *rest) for rest in today_payments]
     return calls, [(*row[:3], Decimal(row[3])) for row in payments]
 
 
 def dashboard_figures(period: str, now: datetime) -> tuple[list[PeriodFigures], dict]:
     """The three periods' figures, and the payments chart of the chosen period."""
     bounds = day_bounds(30, now)
-    calls, payments = _daily_rows(bounds)
-    periods = _period_figures(bounds, calls, payments)
     if period == "today":
         hours = hour_bounds(now)
-        chart = _payments_chart(hours, _payments_by_bucket(hours), "%H:%M")
+        hourly = _payments_by_bucket(hours)
+        calls, payments = _daily_rows(bounds, hourly)
+        chart = _payments_chart(hours, hourly, "%H:%M")
     else:
+        calls, payments = _daily_rows(bounds)
         # The chart's days are the last of the 30 daily buckets already read.
         days = PERIODS[period][1]
         shift = len(bounds) - 1 - days
         recent = [(bucket - shift, *rest) for bucket, *rest in payments if bucket >= shift]
         chart = _payments_chart(bounds[shift:], recent, "%a %d %b")
-    return periods, chart
+    return _period_figures(bounds, calls, payments), chart
 
 
 def failures_url(text: str, period: PeriodFigures, now: datetime) -> str:
@@ -210,6 +228,5 @@ class DashboardView(SecuredView, AdminIndexView):
             chosen=chosen,
             chart=chart,
             failures=latest_failures(),
-            period_names=PERIODS,
             failures_url=lambda text: failures_url(text, chosen, now),
         )

@@ -6,9 +6,11 @@ from typing import Optional
 from flask import request
 from flask_admin import BaseView, expose
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from ..db import db
 from ..models import HookCall, IVRTransaction, PreOrder
+from ..services.checkout import find_transactions
 from ..services.order_numbers import unknown_number_detail
 from .access import SecuredView
 
@@ -43,7 +45,12 @@ class OrderStory:
 
 def _story_of(order_number: str) -> OrderStory:
     story = OrderStory(asked=order_number, order_number=order_number)
-    story.pre_order = db.session.scalar(select(PreOrder).where(PreOrder.order_number == order_number))
+    # Its transaction is read below with any others recorded for the number, not loaded here.
+    story.pre_order = db.session.scalar(
+        select(PreOrder)
+        .where(PreOrder.order_number == order_number)
+        .options(lazyload(PreOrder.transaction))
+    )
     calls = db.session.scalars(
         select(HookCall)
         .where(HookCall.order_number == order_number)
@@ -51,13 +58,7 @@ def _story_of(order_number: str) -> OrderStory:
         .limit(MAX_CALLS + 1)
     ).all()
     story.hook_calls, story.more_calls = list(calls[:MAX_CALLS]), len(calls) > MAX_CALLS
-    story.transactions = list(
-        db.session.scalars(
-            select(IVRTransaction)
-            .where(IVRTransaction.order_number == order_number)
-            .order_by(IVRTransaction.created_at)
-        )
-    )
+    story.transactions = find_transactions(order_number=order_number)
     return story
 
 
@@ -102,7 +103,10 @@ def find_story(asked: str) -> OrderStory:
         if candidates:
             story.near_matches = list(
                 db.session.scalars(
-                    select(PreOrder).where(PreOrder.order_number.in_(candidates)).limit(10)
+                    select(PreOrder)
+                    .where(PreOrder.order_number.in_(candidates))
+                    .options(lazyload("*"))  # only the number and status are shown
+                    .limit(10)
                 )
             )
     return story

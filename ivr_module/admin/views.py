@@ -13,6 +13,7 @@ from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.model import typefmt
 from flask_login import current_user
 from sqlalchemy import not_, or_
+from sqlalchemy.orm import lazyload
 from wtforms import PasswordField, ValidationError
 from wtforms.validators import Length, Optional
 
@@ -102,9 +103,13 @@ class PreOrderView(ReadOnlyModelView):
     column_formatters = {**ReadOnlyModelView.column_formatters, "status": _status_column}
     column_formatters_export = {"status": _status_column}
 
+    def get_query(self):
+        """The list and its export show no transaction: load none per page."""
+        return super().get_query().options(lazyload(PreOrder.transaction))
+
     def is_action_allowed(self, name: str) -> bool:
         """Only admins cancel."""
-        return current_user.role in ADMIN_ONLY and super().is_action_allowed(name)
+        return current_user.has_role(*ADMIN_ONLY) and super().is_action_allowed(name)
 
     @action(
         "cancel",
