@@ -1,5 +1,6 @@
 """The database handle, the declarative base and the column types shared by all models."""
 
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -119,3 +120,17 @@ def begin_write() -> None:
         return
     if not connection.connection.dbapi_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def rolled_back_on_error():
+    """Roll the session's transaction back if anything inside raises, then re-raise.
+
+    BaseException too: a write interrupted mid-way (a worker's timeout, Ctrl-C) must not leave
+    its transaction open with half its changes in it.
+    """
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()
+        raise

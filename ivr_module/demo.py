@@ -5,15 +5,12 @@ from datetime import timedelta
 from typing import Callable, Optional
 
 from flask import current_app
-from sqlalchemy import select
 
-from .db import db, utcnow
-from .models import PreOrder
+from .db import utcnow
 from .services import checkout
 from .services.hook_log import record_hook_call
 from .services.ivr import complete_payment, read_pre_order
 from .services.order_numbers import with_check_digit
-from .services.sessions import OrderSession, publish_session
 
 DEMO_BASKET = {
     "lines": [
@@ -57,9 +54,7 @@ def _pay(pre_order_id):
 def _expire(pre_order_id):
     pre_order = checkout.get_pre_order(pre_order_id)
     pre_order.expires_at = utcnow() - timedelta(hours=1)
-    session = OrderSession.of(pre_order)
-    db.session.commit()
-    publish_session(session)
+    checkout.commit_and_publish(pre_order)
 
 
 @dataclass(frozen=True)
@@ -115,13 +110,13 @@ def seed_demo() -> list[tuple[str, str, bool]]:
     """
     rows = []
     for demo in DEMO_ORDERS:
-        exists = db.session.scalar(select(PreOrder.id).where(PreOrder.order_number == demo.order_number))
-        if exists is None:
+        created = not checkout.number_taken(demo.order_number)
+        if created:
             pre_order = checkout.open_pre_order(DEMO_BASKET)
             checkout.issue_order_number(pre_order.id, {"order_number": demo.order_number})
             if demo.after_issue:
                 demo.after_issue(pre_order.id)
-        rows.append((demo.order_number, demo.outcome, exists is None))
+        rows.append((demo.order_number, demo.outcome, created))
     rows.append((NEVER_ISSUED, "Order not found (never issued)", False))
     rows.append((MISTYPED, "Order not found (check digit mismatch)", False))
     if any(created for _number, _outcome, created in rows):

@@ -5,7 +5,6 @@ commits once; after the commit, the hooks' cached session is replaced. Callers p
 dicts shaped like the JSON API's bodies.
 """
 
-import logging
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Optional
@@ -15,7 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..db import begin_write, db, is_storable_text, utcnow
+from ..db import begin_write, db, is_storable_text, rolled_back_on_error, utcnow
 from ..models import (
     CASH_REGISTER,
     IllegalStatusMove,
@@ -24,6 +23,7 @@ from ..models import (
     PreOrderLine,
     PreOrderStatus,
 )
+from ..models.pre_order import ALLOWED_MOVES
 from .checkout_input import (
     MAX_AMOUNT,
     NOT_TEXT,
@@ -34,8 +34,6 @@ from .checkout_input import (
 )
 from .order_numbers import generate_order_number
 from .sessions import OrderSession, publish_session
-
-logger = logging.getLogger(__name__)
 
 # The largest id an INTEGER key holds: a larger one names no pre-order (and PostgreSQL
 # refuses to compare with it, which must not become a 503).
@@ -109,23 +107,13 @@ def _check_total(pre_order: PreOrder) -> None:
         raise InvalidInput([("lines", f"the pre-order total must not exceed {MAX_AMOUNT}")])
 
 
-def _commit(pre_order: PreOrder) -> PreOrder:
+def commit_and_publish(pre_order: PreOrder) -> PreOrder:
     """Commit, then replace the hooks' cached session if the pre-order has a number."""
     session = OrderSession.of(pre_order) if pre_order.order_number else None
     db.session.commit()
     if session is not None:
         publish_session(session)
     return pre_order
-
-
-@contextmanager
-def _rolled_back_on_error():
-    """Nothing half-written: any refusal or failure inside rolls the transaction back."""
-    try:
-        yield
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def _not_found(pre_order_id: int) -> NotFound:
@@ -137,7 +125,7 @@ def _locked(pre_order_id: int):
     """The pre-order, locked until commit, so concurrent writers and payments take turns."""
     if pre_order_id > MAX_ID:
         raise _not_found(pre_order_id)
-    with _rolled_back_on_error():
+    with rolled_back_on_error():
         begin_write()
         pre_order = db.session.scalar(
             select(PreOrder).where(PreOrder.id == pre_order_id).with_for_update()
@@ -148,7 +136,8 @@ def _locked(pre_order_id: int):
 
 
 def _refuse_unless_changeable(pre_order: PreOrder, action: str) -> None:
-    if pre_order.status in (PreOrderStatus.PAID, PreOrderStatus.CANCELLED):
+    # A final status (paid, cancelled) is one the life cycle allows no move out of.
+    if not ALLOWED_MOVES[pre_order.status]:
         raise Conflict(
             f"pre_order_{pre_order.status}", f"a {pre_order.status} pre-order cannot be {action}"
         )
@@ -157,7 +146,7 @@ def _refuse_unless_changeable(pre_order: PreOrder, action: str) -> None:
 def open_pre_order(data: dict) -> PreOrder:
     """Open a pre-order from a basket, shipping, currency and perhaps a payment option."""
     given = _validated(PreOrderInput, data)
-    with _rolled_back_on_error():
+    with rolled_back_on_error():
         pre_order = PreOrder(
             status=PreOrderStatus.OPEN,
             currency=given.currency or current_app.config["IVR_DEFAULT_CURRENCY"],
@@ -167,7 +156,7 @@ def open_pre_order(data: dict) -> PreOrder:
         _set_payment_option(pre_order, given.payment_option)
         _check_total(pre_order)
         db.session.add(pre_order)
-        return _commit(pre_order)
+        return commit_and_publish(pre_order)
 
 
 def get_pre_order(pre_order_id: int) -> PreOrder:
@@ -192,7 +181,7 @@ def change_pre_order(pre_order_id: int, data: dict) -> PreOrder:
         if "payment_option" in given.model_fields_set:
             _set_payment_option(pre_order, given.payment_option)
         _check_total(pre_order)
-        return _commit(pre_order)
+        return commit_and_publish(pre_order)
 
 
 def _refuse_unless_payable(pre_order: PreOrder) -> None:
@@ -217,15 +206,28 @@ def _assign_number(pre_order: PreOrder, brought: Optional[str]) -> None:
                 "order_number",
             )
         return
-    if brought is not None and _number_taken(brought):
-        raise Conflict("order_number_taken", "the order number is in use", "order_number")
-    number = brought or generate_order_number()
-    while brought is None and _number_taken(number):
+    if brought is None:
+        pre_order.order_number = _free_number()
+        return
+    if number_taken(brought):
+        raise _number_in_use()
+    pre_order.order_number = brought
+
+
+def _free_number() -> str:
+    """A generated order number that no pre-order has yet."""
+    number = generate_order_number()
+    while number_taken(number):
         number = generate_order_number()
-    pre_order.order_number = number
+    return number
 
 
-def _number_taken(number: str) -> bool:
+def _number_in_use() -> Conflict:
+    return Conflict("order_number_taken", "the order number is in use", "order_number")
+
+
+def number_taken(number: str) -> bool:
+    """Whether a pre-order already has this order number."""
     return db.session.scalar(select(PreOrder.id).where(PreOrder.order_number == number)) is not None
 
 
@@ -246,10 +248,10 @@ def issue_order_number(pre_order_id: int, data: Optional[dict] = None) -> tuple[
             ttl = timedelta(seconds=current_app.config["IVR_ORDER_TTL_SECONDS"])
             pre_order.expires_at = utcnow() + ttl
             pre_order.move_to(PreOrderStatus.AWAITING_PAYMENT)
-            return _commit(pre_order), is_new
+            return commit_and_publish(pre_order), is_new
     except IntegrityError:
         # Another pre-order took the same number between our check and our commit.
-        raise Conflict("order_number_taken", "the order number is in use", "order_number") from None
+        raise _number_in_use() from None
 
 
 def cancel_pre_order(pre_order_id: int) -> PreOrder:
@@ -259,7 +261,7 @@ def cancel_pre_order(pre_order_id: int) -> PreOrder:
             pre_order.move_to(PreOrderStatus.CANCELLED)
         except IllegalStatusMove as refused:
             raise Conflict(f"pre_order_{pre_order.status}", str(refused)) from None
-        return _commit(pre_order)
+        return commit_and_publish(pre_order)
 
 
 def find_transactions(

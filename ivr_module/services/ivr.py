@@ -10,7 +10,7 @@ from dataclasses import replace
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..db import begin_write, db
+from ..db import begin_write, db, rolled_back_on_error
 from ..metrics import PAYMENTS
 from ..models import CASH_REGISTER, IVRTransaction, PreOrder, PreOrderLine, PreOrderStatus
 from ..models.pre_order import check_move
@@ -107,16 +107,14 @@ def complete_payment(order_number: str, reference: str, staff_id: str, success: 
 def _record_payment(order_number: str, reference: str, staff_id: str) -> HookResult:
     """One database transaction: replay check, row lock, the checks, the insert."""
     begin_write()
-    try:
+    with rolled_back_on_error():
         outcome = _check_payment(db.session.connection(), order_number, reference)
         if isinstance(outcome, HookResult):
             db.session.rollback()
             return outcome
         paid = _pay(db.session.connection(), outcome, reference, staff_id)
         db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+    # Only a committed payment is published and counted.
     publish_session(paid)
     PAYMENTS.labels(paid.currency).inc()
     return HookResult(detail=f"paid {paid.amount} {paid.currency} by transaction {reference}")
