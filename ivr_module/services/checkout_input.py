@@ -76,6 +76,9 @@ class LineInput(Strict):
         return discount
 
 
+Lines = Annotated[list[LineInput], Field(max_length=500)]
+
+
 class PaymentOptionInput(Strict):
     """The payment option the customer chose; only `cash_register` passes the hooks."""
 
@@ -87,7 +90,7 @@ class PaymentOptionInput(Strict):
 class PreOrderInput(Strict):
     """A new pre-order."""
 
-    lines: Annotated[list[LineInput], Field(max_length=500)] = []
+    lines: Lines = []
     shipping_amount: Amount = Decimal("0.00")
     currency: Optional[Currency] = None
     payment_option: Optional[PaymentOptionInput] = None
@@ -96,7 +99,7 @@ class PreOrderInput(Strict):
 class PreOrderChange(Strict):
     """A change to a pre-order: only the fields given are changed; `payment_option: null` clears."""
 
-    lines: Annotated[list[LineInput], Field(max_length=500)] = None
+    lines: Lines = None
     shipping_amount: Amount = None
     currency: Currency = None
     payment_option: Optional[PaymentOptionInput] = None
