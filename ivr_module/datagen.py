@@ -13,11 +13,13 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 from sqlalchemy import func, insert, select, text
 
 from .db import db, utcnow
 from .models import CASH_REGISTER, HookCall, IVRTransaction, PreOrder, PreOrderLine, PreOrderStatus
+from .models.pre_order import basket_amount, basket_fingerprint
 from .services.order_numbers import with_check_digit
 from .services.results import HookError
 
@@ -93,13 +95,12 @@ _FINGERPRINTS: dict[tuple, str] = {}
 
 
 def _fingerprint(lines, shipping, currency) -> str:
-    """The snapshot the checkout would have taken, computed by the model itself (memoised)."""
-    key = (tuple((line["sku"], line["quantity"]) for line in lines), shipping, currency)
+    """The snapshot the checkout would have taken, computed as the model does (memoised)."""
+    # The catalogue fixes each sku's price and generated lines have no discount, so skus and
+    # quantities are key enough.
+    key = (tuple((line.sku, line.quantity) for line in lines), shipping, currency)
     if key not in _FINGERPRINTS:
-        transient = PreOrder(
-            currency=currency, shipping_amount=shipping, lines=[PreOrderLine(**line) for line in lines]
-        )
-        _FINGERPRINTS[key] = transient.basket_fingerprint()
+        _FINGERPRINTS[key] = basket_fingerprint(lines, shipping, currency)
     return _FINGERPRINTS[key]
 
 
@@ -146,9 +147,10 @@ class Generator:
                 self.report(len(rows))
             rows.clear()
         for start in range(0, len(calls), BATCH_ROWS):
-            db.session.execute(insert(HookCall), calls[start:start + BATCH_ROWS])
-            self.counters.hook_calls += len(calls[start:start + BATCH_ROWS])
-            self.report(len(calls[start:start + BATCH_ROWS]))
+            batch = calls[start:start + BATCH_ROWS]
+            db.session.execute(insert(HookCall), batch)
+            self.counters.hook_calls += len(batch)
+            self.report(len(batch))
         db.session.commit()
 
     def _moment(self, day_start: datetime) -> datetime:
@@ -172,15 +174,17 @@ class Generator:
             line_row = {**line, "id": self.counters.line_id, "pre_order_id": pre_order_id}
             self.counters.rows[PreOrderLine].append(line_row)
             self.counters.line_id += 1
+        # The basket's functions read lines by attribute, as they read model objects.
+        lines = [SimpleNamespace(**line) for line in basket]
         expiry = opened + timedelta(hours=1)
         self.counters.rows[PreOrder].append({
             "id": pre_order_id, "status": status, "order_number": order_number_of(pre_order_id),
             "expires_at": expiry, "currency": currency, "shipping_amount": shipping,
             "payment_option_slug": "pay-by-phone", "payment_option_name": "Pay by phone",
-            "payment_type": CASH_REGISTER, "basket_snapshot": _fingerprint(basket, shipping, currency),
+            "payment_type": CASH_REGISTER, "basket_snapshot": _fingerprint(lines, shipping, currency),
             "created_at": opened, "updated_at": opened, **changes,
         })
-        amount = sum((line["unit_price"] * line["quantity"] for line in basket), shipping)
+        amount = basket_amount(lines, shipping)
         return Order(order_number_of(pre_order_id), opened, expiry, amount, currency), pre_order_id
 
     def _paid_order(self, day_start: datetime) -> Order:
