@@ -20,8 +20,8 @@ def create_app(test_config=None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    # Settings in layers: safe defaults, instance/config.py, the environment, then the caller's.
-    app.config.from_mapping(config.DEFAULTS)
+    # Settings in layers: instance/config.py, the environment, then the caller's. The safe
+    # defaults under them all are filled in by IVRModule.init_app, as in any host app.
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(config.from_environment())
     if test_config is not None:

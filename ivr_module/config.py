@@ -28,13 +28,10 @@ DEFAULTS = {
     "IVR_ADMIN_LOGIN_DELAY_SECONDS": 30,
 }
 
+# Settings read from the environment as whole numbers: those whose default is one, so a new
+# integer setting cannot be forgotten here.
 INTEGER_SETTINGS = {
-    "IVR_ORDER_TTL_SECONDS",
-    "IVR_LOCKOUT_THRESHOLD",
-    "IVR_LOCKOUT_SECONDS",
-    "IVR_TRUSTED_PROXIES",
-    "IVR_ADMIN_LOGIN_FREE_ATTEMPTS",
-    "IVR_ADMIN_LOGIN_DELAY_SECONDS",
+    key for key, value in DEFAULTS.items() if isinstance(value, int) and not isinstance(value, bool)
 }
 
 # Keys that are published or guessable; a production start refuses them.
