@@ -7,18 +7,19 @@ The schema is built once per run by the Alembic migrations, and emptied before e
 
 import os
 import re
-import uuid
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
 import redis
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from ivr_module import create_app
 from ivr_module.cache import cache
 from ivr_module.db import db
-from ivr_module.models import User
+from ivr_module.models import IVRTransaction, User
 from ivr_module.services import checkout
 from tests.private_redis import PrivateRedis
 
@@ -163,18 +164,18 @@ class Hooks:
     def __init__(self, client):
         self.client = client
 
-    def pre_order(self, order_number, **body):
-        """POST pre_order; returns the JSON answer."""
+    def pre_order(self, order_number, headers=None, **body):
+        """POST pre_order (with any extra HTTP headers); returns the JSON answer."""
         body = {"username": IVR_USERNAME, "password": IVR_PASSWORD, "orderNumber": order_number, **body}
-        response = self.client.post("/hooks/ivr/pre_order/", json=body)
+        response = self.client.post("/hooks/ivr/pre_order/", json=body, headers=headers)
         assert response.status_code == 200
         return response.get_json()
 
-    def complete(self, order_number, reference="REF-1", staff_id="agent-7", **fields):
-        """POST complete; returns the JSON answer."""
+    def complete(self, order_number, reference="REF-1", staff_id="agent-7", headers=None, **fields):
+        """POST complete (with any extra HTTP headers); returns the JSON answer."""
         result = {"orderNumber": order_number, "referenceNumber": reference, "staffId": staff_id}
         body = {"username": IVR_USERNAME, "password": IVR_PASSWORD, "orderResultRequest": {**result, **fields}}
-        response = self.client.post("/hooks/ivr/complete/", json=body)
+        response = self.client.post("/hooks/ivr/complete/", json=body, headers=headers)
         assert response.status_code == 200
         return response.get_json()
 
@@ -223,9 +224,31 @@ def pre_order_answer_failed(answer, errortext):
     }
 
 
-def unique_reference() -> str:
-    """A fresh reference number."""
-    return "REF-" + uuid.uuid4().hex[:12]
+def count_rows(app, model, *where) -> int:
+    """How many rows of `model` (matching every `where` clause) the database holds."""
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def transactions(app) -> list:
+    """Every recorded IVRTransaction."""
+    with app.app_context():
+        return list(db.session.scalars(select(IVRTransaction)))
+
+
+def all_at_once(calls) -> list:
+    """Run every call (no arguments) in a thread of its own, all released at the same moment.
+
+    Returns their results in order; an exception in a call is raised here.
+    """
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
 
 
 # --- The admin dashboard ---------------------------------------------------------------------
@@ -244,6 +267,12 @@ def make_staff(app, username, role, password=STAFF_PASSWORD, active=True):
         return user.id
 
 
+def user_named(app, username):
+    """The staff account with this username, or None."""
+    with app.app_context():
+        return db.session.scalar(select(User).where(User.username == username))
+
+
 def csrf_token_of(html: str) -> str:
     """The CSRF token a rendered page carries."""
     match = CSRF_FIELD.search(html)
@@ -257,16 +286,17 @@ class StaffActions:
     def __init__(self, app, client):
         self.app, self.client = app, client
 
-    def login(self, role="admin", username=None, password=STAFF_PASSWORD, create=True):
-        """Create (unless told not to) and log in a user of that role; returns the response."""
+    def login(self, role="admin", username=None, password=STAFF_PASSWORD, create=True, next_url=None):
+        """Create (unless told not to) and log in a user of that role; returns the response.
+
+        With `next_url` the login page is asked to go there afterwards (?next=).
+        """
         username = username or f"{role}-user"
         if create:
             make_staff(self.app, username, role, password)
         token = csrf_token_of(self.client.get("/admin/auth/login").text)
-        return self.client.post(
-            "/admin/auth/login",
-            data={"username": username, "password": password, "csrf_token": token},
-        )
+        url = "/admin/auth/login" + (f"?next={next_url}" if next_url else "")
+        return self.client.post(url, data={"username": username, "password": password, "csrf_token": token})
 
     def token(self, url="/admin/"):
         """A CSRF token from a page of the logged-in session."""

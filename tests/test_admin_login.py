@@ -7,14 +7,15 @@ from sqlalchemy import select
 from ivr_module.admin import throttle
 from ivr_module.db import db
 from ivr_module.models import User
-from tests.conftest import STAFF_PASSWORD, csrf_token_of, make_staff
+from tests.conftest import STAFF_PASSWORD, make_staff, user_named
 
 
-def post_login(client, username, password, next_url=None):
-    """Submit the login form as a browser does."""
-    token = csrf_token_of(client.get("/admin/auth/login").text)
-    url = "/admin/auth/login" + (f"?next={next_url}" if next_url else "")
-    return client.post(url, data={"username": username, "password": password, "csrf_token": token})
+@pytest.fixture
+def log_in(staff):
+    """Submit the login form as a browser does, for an account that may not exist."""
+    return lambda username, password, next_url=None: staff.login(
+        username=username, password=password, create=False, next_url=next_url
+    )
 
 
 def test_login_page_has_the_admin_look(client):
@@ -23,9 +24,9 @@ def test_login_page_has_the_admin_look(client):
     assert 'name="password"' in page and 'type="password"' in page
 
 
-def test_valid_credentials_log_in_and_go_where_the_visitor_was_going(app, client):
+def test_valid_credentials_log_in_and_go_where_the_visitor_was_going(app, client, log_in):
     make_staff(app, "ayse", "support")
-    response = post_login(client, "ayse", STAFF_PASSWORD, next_url="/admin/transactions/")
+    response = log_in("ayse", STAFF_PASSWORD, next_url="/admin/transactions/")
     assert response.status_code == 302
     assert response.headers["Location"] == "/admin/transactions/"
     assert "ayse · support" in client.get("/admin/").text
@@ -34,9 +35,9 @@ def test_valid_credentials_log_in_and_go_where_the_visitor_was_going(app, client
 @pytest.mark.parametrize(
     "next_url", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)"]
 )
-def test_login_never_redirects_to_another_site(app, client, next_url):
+def test_login_never_redirects_to_another_site(app, next_url, log_in):
     make_staff(app, "ayse", "support")
-    response = post_login(client, "ayse", STAFF_PASSWORD, next_url=next_url)
+    response = log_in("ayse", STAFF_PASSWORD, next_url=next_url)
     assert response.headers["Location"] == "/admin/"
 
 
@@ -44,17 +45,17 @@ def test_login_never_redirects_to_another_site(app, client, next_url):
     "username, password",
     [("ayse", "wrong-password-123"), ("nobody", STAFF_PASSWORD), ("AYSE", STAFF_PASSWORD)],
 )
-def test_wrong_credentials_are_refused_with_one_message(app, client, username, password):
+def test_wrong_credentials_are_refused_with_one_message(app, client, username, password, log_in):
     make_staff(app, "ayse", "support")
-    response = post_login(client, username, password)
+    response = log_in(username, password)
     assert response.status_code == 401
     assert "Unknown username or wrong password." in response.text
     assert client.get("/admin/").status_code == 302
 
 
-def test_a_deactivated_account_cannot_log_in(app, client):
+def test_a_deactivated_account_cannot_log_in(app, log_in):
     make_staff(app, "ayse", "support", active=False)
-    assert post_login(client, "ayse", STAFF_PASSWORD).status_code == 401
+    assert log_in("ayse", STAFF_PASSWORD).status_code == 401
 
 
 def test_passwords_are_stored_hashed(app):
@@ -96,71 +97,66 @@ def clock(monkeypatch):
     return clock
 
 
-def test_repeated_failures_slow_down_further_attempts(app, client, clock):
+def test_repeated_failures_slow_down_further_attempts(app, clock, log_in):
     make_staff(app, "ayse", "support")
     free = app.config["IVR_ADMIN_LOGIN_FREE_ATTEMPTS"]
     first_delay = app.config["IVR_ADMIN_LOGIN_DELAY_SECONDS"]
     for _ in range(free):
-        assert post_login(client, "ayse", "wrong-password-123").status_code == 401
+        assert log_in("ayse", "wrong-password-123").status_code == 401
     # Even the right password waits now, and the page says for how long.
-    refused = post_login(client, "ayse", STAFF_PASSWORD)
+    refused = log_in("ayse", STAFF_PASSWORD)
     assert refused.status_code == 429
     assert f"Too many failed logins. Try again in {first_delay} seconds." in refused.text
     clock.now += first_delay
-    assert post_login(client, "ayse", STAFF_PASSWORD).status_code == 302
+    assert log_in("ayse", STAFF_PASSWORD).status_code == 302
 
 
-def test_the_delay_grows_with_each_further_failure(app, client, clock):
+def test_the_delay_grows_with_each_further_failure(app, clock, log_in):
     make_staff(app, "ayse", "support")
     free = app.config["IVR_ADMIN_LOGIN_FREE_ATTEMPTS"]
     first_delay = app.config["IVR_ADMIN_LOGIN_DELAY_SECONDS"]
     for _ in range(free):
-        post_login(client, "ayse", "wrong-password-123")
+        log_in("ayse", "wrong-password-123")
     clock.now += first_delay
-    assert post_login(client, "ayse", "wrong-password-123").status_code == 401
-    assert f"Try again in {2 * first_delay} seconds." in post_login(client, "ayse", STAFF_PASSWORD).text
+    assert log_in("ayse", "wrong-password-123").status_code == 401
+    assert f"Try again in {2 * first_delay} seconds." in log_in("ayse", STAFF_PASSWORD).text
 
 
-def test_failures_from_many_addresses_still_slow_down_one_username(app, client, clock):
+def test_failures_from_many_addresses_still_slow_down_one_username(app, client, clock, log_in):
     make_staff(app, "ayse", "support")
     for attempt in range(app.config["IVR_ADMIN_LOGIN_FREE_ATTEMPTS"]):
         client.environ_base["REMOTE_ADDR"] = f"192.0.2.{attempt + 1}"
-        post_login(client, "ayse", "wrong-password-123")
+        log_in("ayse", "wrong-password-123")
     client.environ_base["REMOTE_ADDR"] = "192.0.2.200"
-    assert post_login(client, "ayse", STAFF_PASSWORD).status_code == 429
+    assert log_in("ayse", STAFF_PASSWORD).status_code == 429
 
 
-def test_one_address_guessing_many_usernames_is_slowed_down(app, client, clock):
+def test_one_address_guessing_many_usernames_is_slowed_down(app, clock, log_in):
     make_staff(app, "ayse", "support")
     for attempt in range(4 * app.config["IVR_ADMIN_LOGIN_FREE_ATTEMPTS"]):
-        post_login(client, f"guess-{attempt}", "wrong-password-123")
-    assert post_login(client, "ayse", STAFF_PASSWORD).status_code == 429
+        log_in(f"guess-{attempt}", "wrong-password-123")
+    assert log_in("ayse", STAFF_PASSWORD).status_code == 429
 
 
-def test_a_success_clears_the_usernames_failures(app, client, clock):
+def test_a_success_clears_the_usernames_failures(app, clock, log_in, staff):
     make_staff(app, "ayse", "support")
     free = app.config["IVR_ADMIN_LOGIN_FREE_ATTEMPTS"]
     for _ in range(free - 1):
-        post_login(client, "ayse", "wrong-password-123")
-    assert post_login(client, "ayse", STAFF_PASSWORD).status_code == 302
-    client.post("/admin/auth/logout", data={"csrf_token": csrf_token_of(client.get("/admin/").text)})
+        log_in("ayse", "wrong-password-123")
+    assert log_in("ayse", STAFF_PASSWORD).status_code == 302
+    staff.logout()
     for _ in range(free - 1):
-        assert post_login(client, "ayse", "wrong-password-123").status_code == 401
+        assert log_in("ayse", "wrong-password-123").status_code == 401
 
 
 # --- flask ivr create-user ---------------------------------------------------------------------
-
-
-def stored_user(app, username):
-    with app.app_context():
-        return db.session.scalar(select(User).where(User.username == username))
 
 
 def test_create_user_with_a_password(app, runner):
     result = runner.invoke(args=["ivr", "create-user", "mehmet", "--role", "callcentre",
                                  "--password", "a-long-password"])
     assert result.exit_code == 0, result.output
-    user = stored_user(app, "mehmet")
+    user = user_named(app, "mehmet")
     assert user.role == "callcentre" and user.active and user.check_password("a-long-password")
 
 
@@ -169,7 +165,7 @@ def test_create_user_prompts_for_the_password_twice(app, runner):
                            input="a-long-password\na-long-password\n")
     assert result.exit_code == 0, result.output
     assert "a-long-password" not in result.output
-    assert stored_user(app, "mehmet").check_password("a-long-password")
+    assert user_named(app, "mehmet").check_password("a-long-password")
 
 
 @pytest.mark.parametrize(
@@ -183,7 +179,7 @@ def test_create_user_refuses_bad_input(app, runner, args, message):
     result = runner.invoke(args=["ivr", "create-user", "mehmet", *args])
     assert result.exit_code != 0
     assert message in result.output
-    assert stored_user(app, "mehmet") is None
+    assert user_named(app, "mehmet") is None
 
 
 def test_create_user_refuses_an_existing_name_unless_updating(app, runner):
@@ -196,7 +192,7 @@ def test_create_user_refuses_an_existing_name_unless_updating(app, runner):
         args=["ivr", "create-user", "mehmet", "--role", "admin", "--password", "second-password", "--update"]
     )
     assert updated.exit_code == 0, updated.output
-    user = stored_user(app, "mehmet")
+    user = user_named(app, "mehmet")
     assert user.role == "admin" and user.check_password("second-password")
 
 

@@ -1,14 +1,6 @@
 """The users view: admins create, change and delete staff accounts; hashes are never shown."""
 
-from sqlalchemy import select
-
-from ivr_module.db import db
-from ivr_module.models import User
-
-
-def user_named(app, username):
-    with app.app_context():
-        return db.session.scalar(select(User).where(User.username == username))
+from tests.conftest import user_named
 
 
 def save(staff, client, url, **fields):

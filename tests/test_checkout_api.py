@@ -3,11 +3,9 @@
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
 
-from ivr_module.db import db
 from ivr_module.models import PreOrder, PreOrderLine
-from tests.conftest import BASKET, BASKET_TOTAL, pre_order_answer_failed
+from tests.conftest import BASKET, BASKET_TOTAL, count_rows, pre_order_answer_failed
 
 
 def opened(api, **changes):
@@ -21,11 +19,6 @@ def issued(api, **changes):
     response = api.post(f"/pre-orders/{pre_order['id']}/order-number", json={})
     assert response.status_code == 201, response.get_json()
     return response.get_json()
-
-
-def count_rows(app, model):
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic eDp5"}])

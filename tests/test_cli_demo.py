@@ -2,11 +2,12 @@
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ivr_module.db import db
 from ivr_module.demo import DEMO_ORDERS, MISTYPED, NEVER_ISSUED, PAID_REFERENCE
 from ivr_module.models import HookCall, IVRTransaction, PreOrder, PreOrderStatus
+from tests.conftest import count_rows
 
 
 def test_demo_prints_its_order_numbers(runner):
@@ -19,9 +20,8 @@ def test_demo_prints_its_order_numbers(runner):
 def test_demo_is_idempotent(app, runner):
     runner.invoke(args=["ivr", "demo"])
     runner.invoke(args=["ivr", "demo"])
-    with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(PreOrder)) == len(DEMO_ORDERS)
-        assert db.session.scalar(select(func.count()).select_from(IVRTransaction)) == 1
+    assert count_rows(app, PreOrder) == len(DEMO_ORDERS)
+    assert count_rows(app, IVRTransaction) == 1
 
 
 def test_each_demo_number_gives_its_outcome(runner, hooks):

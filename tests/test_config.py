@@ -51,7 +51,9 @@ def test_database_urls_use_psycopg_3(url, expected):
 
 
 def test_development_keeps_a_generated_secret_key_in_the_instance_folder(tmp_path):
-    first = create_app({"IVR_ENV": "development", "DATABASE_URL": "sqlite://"})
+    # Built with a key, so nothing is written to the repository's instance folder; the key is
+    # then taken away and generated in the test's own folder.
+    first = create_app({"IVR_ENV": "development", "SECRET_KEY": "d" * 32, "DATABASE_URL": "sqlite://"})
     first.instance_path = str(tmp_path)
     from ivr_module.config import ensure_secret_key
 

@@ -1,21 +1,15 @@
 """PostgreSQL unreachable: the hooks answer `Service unavailable` in shape, the API 503."""
 
-from tests.conftest import API_TOKEN, BASKET, IVR_PASSWORD, IVR_USERNAME, pre_order_answer_failed
+from tests.conftest import API_TOKEN, BASKET, IVR_USERNAME, Hooks, pre_order_answer_failed
 
 DEAD_DATABASE = "postgresql://postgres@127.0.0.1:1/unreachable"
 
 
 def test_hooks_answer_service_unavailable(app_with):
-    client = app_with(DATABASE_URL=DEAD_DATABASE).test_client()
-    body = {"username": IVR_USERNAME, "password": IVR_PASSWORD, "orderNumber": "1234567897"}
-    answer = client.post("/hooks/ivr/pre_order/", json=body).get_json()
-    assert pre_order_answer_failed(answer, "Service unavailable")
-    body = {"username": IVR_USERNAME, "password": IVR_PASSWORD,
-            "orderResultRequest": {"orderNumber": "1234567897", "referenceNumber": "R", "staffId": "1"}}
-    response = client.post("/hooks/ivr/complete/", json=body)
-    assert response.status_code == 200
-    assert response.get_json() == {"orderResultResponse": {"result": {"success": False,
-                                                                      "errortext": "Service unavailable"}}}
+    hooks = Hooks(app_with(DATABASE_URL=DEAD_DATABASE).test_client())  # checks each answer is a 200
+    assert pre_order_answer_failed(hooks.pre_order("1234567897"), "Service unavailable")
+    unavailable = {"success": False, "errortext": "Service unavailable"}
+    assert hooks.complete("1234567897", reference="R", staff_id="1") == {"orderResultResponse": {"result": unavailable}}
 
 
 def test_checks_before_the_database_still_answer_their_own_texts(app_with):

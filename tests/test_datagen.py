@@ -2,16 +2,13 @@
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from stdnum import luhn
 
 from ivr_module.db import db, utcnow
 from ivr_module.models import HookCall, IVRTransaction, PreOrder
 from ivr_module.services.results import HookError
-
-
-def count(model, *where):
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+from tests.conftest import count_rows
 
 
 def generate(runner, *args):
@@ -23,17 +20,17 @@ def generate(runner, *args):
 def test_generate_data_writes_the_rows_asked_for(app, runner):
     output = generate(runner, "--hook-calls", "300", "--transactions", "40", "--days", "5", "--seed", "3")
     assert "Wrote 40 transactions and 300 hook calls." in output
-    with app.app_context():
-        assert count(IVRTransaction) == 40 and count(HookCall) == 300
-        # Paid pre-orders, and about one unpaid for five paid (at least one a day).
-        assert 40 + 5 <= count(PreOrder) <= 40 + 5 + 8
-        assert count(PreOrder, PreOrder.status != "paid") >= 5
-        assert count(HookCall, HookCall.created_at < utcnow() - timedelta(days=5)) == 0
-        assert count(HookCall, ~HookCall.success) > 0
+    assert count_rows(app, IVRTransaction) == 40 and count_rows(app, HookCall) == 300
+    # Paid pre-orders, and about one unpaid for five paid (at least one a day).
+    assert 40 + 5 <= count_rows(app, PreOrder) <= 40 + 5 + 8
+    assert count_rows(app, PreOrder, PreOrder.status != "paid") >= 5
+    assert count_rows(app, HookCall, HookCall.created_at < utcnow() - timedelta(days=5)) == 0
+    assert count_rows(app, HookCall, ~HookCall.success) > 0
 
 
 def test_generated_payments_match_their_pre_orders(app, runner):
     generate(runner, "--hook-calls", "100", "--transactions", "30", "--days", "3", "--seed", "4")
+    assert count_rows(app, IVRTransaction) == 30  # the loop below has every payment to check
     with app.app_context():
         for transaction in db.session.scalars(select(IVRTransaction)):
             pre_order = transaction.pre_order
@@ -57,10 +54,12 @@ def test_generated_failures_use_every_hook_error_text(app, runner):
 
 def test_generated_refusals_match_the_state_of_their_pre_order(app, runner):
     generate(runner, "--hook-calls", "1500", "--transactions", "60", "--days", "2", "--seed", "8")
+    checked = set()  # the cases below that the generated refusals reached
     with app.app_context():
         pre_orders = {p.order_number: p for p in db.session.scalars(select(PreOrder))}
         for call in db.session.scalars(select(HookCall).where(~HookCall.success)):
             pre_order = pre_orders.get(call.order_number)
+            case = call.error_text
             if call.error_text == HookError.BASKET_CHANGED:
                 assert pre_order.basket_changed
             elif call.error_text == HookError.PAYMENT_OPTION_NULL:
@@ -71,22 +70,33 @@ def test_generated_refusals_match_the_state_of_their_pre_order(app, runner):
                 assert pre_order.status in ("paid", "cancelled")
                 if pre_order.status == "paid":
                     assert call.created_at > pre_order.transaction.created_at
+                case = (call.error_text, pre_order.status)
             elif call.error_text == HookError.ORDER_NOT_FOUND and pre_order is not None:
                 assert call.created_at > pre_order.expires_at and pre_order.status == "awaiting_payment"
+                case = (call.error_text, "expired")
+            else:
+                continue  # a text with no pre-order state to match
+            checked.add(case)
+    assert checked == {
+        HookError.BASKET_CHANGED,
+        HookError.PAYMENT_OPTION_NULL,
+        HookError.PAYMENT_OPTION_NOT_VALID,
+        (HookError.SESSION_NOT_FOUND, "paid"),
+        (HookError.SESSION_NOT_FOUND, "cancelled"),
+        (HookError.ORDER_NOT_FOUND, "expired"),
+    }
 
 
 def test_fewer_calls_than_payments_need_is_honoured(app, runner):
     generate(runner, "--hook-calls", "10", "--transactions", "40", "--days", "2")
-    with app.app_context():
-        assert count(HookCall) == 10 and count(IVRTransaction) == 40
+    assert count_rows(app, HookCall) == 10 and count_rows(app, IVRTransaction) == 40
 
 
 def test_if_empty_writes_only_once(app, runner):
     generate(runner, "--hook-calls", "50", "--transactions", "5", "--days", "2", "--if-empty")
     output = generate(runner, "--hook-calls", "50", "--transactions", "5", "--days", "2", "--if-empty")
     assert "nothing written" in output
-    with app.app_context():
-        assert count(HookCall) == 50
+    assert count_rows(app, HookCall) == 50
 
 
 def test_generated_ids_leave_room_for_new_rows(app, runner, make_pre_order, hooks):

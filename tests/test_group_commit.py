@@ -1,16 +1,13 @@
 """Hook-call rows of concurrent calls are written together, and none is lost or left waiting."""
 
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from ivr_module.db import db
 from ivr_module.models import HookCall
 from ivr_module.services.hook_log import GroupCommit
-from tests.conftest import IVR_PASSWORD, IVR_USERNAME
+from tests.conftest import Hooks, all_at_once, count_rows
 
 
 class SlowTable:
@@ -27,18 +24,14 @@ class SlowTable:
 
 
 def write_concurrently(group, count):
-    barrier = threading.Barrier(count)
-
     def write(number):
-        barrier.wait()
         try:
             group.write({"n": number})
             return "written"
         except OperationalError:
             return "failed"
 
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(write, range(count)))
+    return all_at_once([partial(write, number) for number in range(count)])
 
 
 def test_concurrent_rows_are_written_in_fewer_inserts_and_all_of_them():
@@ -66,15 +59,6 @@ def test_a_lone_caller_writes_its_own_row():
 
 
 def test_twenty_concurrent_calls_leave_twenty_rows(app):
-    barrier = threading.Barrier(20)
-    body = {"username": IVR_USERNAME, "password": IVR_PASSWORD, "orderNumber": "1234567897"}
-
-    def call(_):
-        client = app.test_client()
-        barrier.wait()
-        return client.post("/hooks/ivr/pre_order/", json=body).get_json()["result"]["errortext"]
-
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        assert list(pool.map(call, range(20))) == ["Order not found"] * 20
-    with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(HookCall)) == 20
+    answers = all_at_once([partial(Hooks(app.test_client()).pre_order, "1234567897") for _ in range(20)])
+    assert [answer["result"]["errortext"] for answer in answers] == ["Order not found"] * 20
+    assert count_rows(app, HookCall) == 20

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from ivr_module.services.results import HookError
-from tests.conftest import IVR_PASSWORD, IVR_USERNAME, pre_order_answer_failed
+from tests.conftest import BASKET, IVR_PASSWORD, IVR_USERNAME, new_pre_order, pre_order_answer_failed
 
 
 def test_pre_order_reads_products_and_total(hooks, make_pre_order):
@@ -108,36 +108,18 @@ def test_pre_order_state_errors(app, hooks, make_pre_order, spoil, errortext):
     assert pre_order_answer_failed(hooks.pre_order(number), errortext)
 
 
-def test_payment_option_not_valid_text_starts_with_the_seed_prefix():
-    assert HookError.PAYMENT_OPTION_NOT_VALID.startswith("PaymentOption is not valid")
-
-
 def test_paid_pre_order_is_order_not_found_capitalised(hooks, make_pre_order):
     _, number = make_pre_order()
     assert hooks.complete(number)["orderResultResponse"]["result"]["success"] is True
     assert pre_order_answer_failed(hooks.pre_order(number), "Order Not Found")
 
 
-def test_expired_order_number_is_order_not_found(app, hooks, make_pre_order, app_with):
-    from ivr_module.services import checkout
-
-    expiring = app_with(IVR_ORDER_TTL_SECONDS=0)
-    with expiring.app_context():
-        pre_order = checkout.open_pre_order(_basket())
-        _, _ = checkout.issue_order_number(pre_order.id)
-        number = pre_order.order_number
+def test_expired_order_number_is_order_not_found(hooks, app_with):
+    _, number = new_pre_order(app_with(IVR_ORDER_TTL_SECONDS=0))
     assert pre_order_answer_failed(hooks.pre_order(number), "Order not found")
 
 
-def _basket():
-    from tests.conftest import BASKET
-
-    return dict(BASKET)
-
-
 def test_same_values_written_again_are_not_a_basket_change(app, hooks, make_pre_order):
-    from tests.conftest import BASKET
-
     pre_order_id, number = make_pre_order()
     _change(app, pre_order_id, lines=BASKET["lines"], shipping_amount="4.90")
     assert hooks.pre_order(number)["result"]["success"] is True

@@ -73,7 +73,7 @@ def test_request_id_is_echoed_and_stored_in_the_hook_call(app, client):
     assert len(rows[1].request_id) == 32  # too long to keep: a fresh one
 
 
-def test_json_log_lines_carry_the_request_id_of_the_call(app, client, monkeypatch):
+def test_json_log_lines_carry_the_request_id_of_the_call(app, hooks, monkeypatch):
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())
@@ -82,8 +82,7 @@ def test_json_log_lines_carry_the_request_id_of_the_call(app, client, monkeypatc
     logger.addHandler(handler)
     monkeypatch.setattr("ivr_module.hooks.views.read_pre_order", lambda number: 1 / 0)
     try:
-        client.post("/hooks/ivr/pre_order/", headers={"X-Request-ID": "req-77"},
-                    json={"username": "ivr-vendor", "password": "Pa55-w0rd: kept exactly ", "orderNumber": "1"})
+        hooks.pre_order("1", headers={"X-Request-ID": "req-77"})
     finally:
         logger.removeHandler(handler)
     [record] = [json.loads(line) for line in stream.getvalue().splitlines() if "unexpected" in line]

@@ -13,6 +13,7 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psutil
 import psycopg
@@ -54,6 +55,12 @@ def production_env(database_url: str, redis_url: str | None = None, **settings) 
     return env
 
 
+def postgres_address() -> tuple[str, int]:
+    """Host and port of the shared PostgreSQL server (from IVR_TEST_POSTGRES, as the fixtures use it)."""
+    parts = urlsplit(POSTGRES_ADMIN_URL)
+    return parts.hostname or "127.0.0.1", parts.port or 5432
+
+
 def flask_command(env: dict, *args: str) -> str:
     """Run `flask --app wsgi ...` as an operator would; return its output."""
     done = subprocess.run(
@@ -82,8 +89,11 @@ class Database:
         return psycopg.connect(self.url, **kwargs)
 
     def url_through(self, port: int) -> str:
-        """The database's URL reached through another port on 127.0.0.1 (a proxy)."""
-        return f"postgresql://postgres@127.0.0.1:{port}/{self.name}"
+        """The database's URL, same user and options, reached through another port on 127.0.0.1 (a proxy)."""
+        parts = urlsplit(self.url)
+        user = parts.netloc.rpartition("@")[0]
+        address = f"127.0.0.1:{port}"
+        return urlunsplit(parts._replace(netloc=f"{user}@{address}" if user else address))
 
     def drop(self) -> None:
         """Drop it, whoever is still connected."""

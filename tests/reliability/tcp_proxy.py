@@ -24,10 +24,10 @@ def _reset(sock: socket.socket) -> None:
 
 
 class TcpProxy:
-    """Forwards 127.0.0.1:<port> to 127.0.0.1:<target_port>, unless cut."""
+    """Forwards 127.0.0.1:<port> to <target_host>:<target_port>, unless cut."""
 
-    def __init__(self, target_port: int):
-        self.target = ("127.0.0.1", target_port)
+    def __init__(self, target_port: int, target_host: str = "127.0.0.1"):
+        self.target = (target_host, target_port)
         self.port = free_port()
         self.lock = threading.Lock()
         self.open_pairs: set[tuple[socket.socket, socket.socket]] = set()

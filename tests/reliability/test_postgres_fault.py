@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from .processes import wait_until
+from .processes import postgres_address, wait_until
 from .service import Load, Service, audit, pre_order_text
 from .tcp_proxy import TcpProxy
 
@@ -21,7 +21,8 @@ OUTAGE_ANSWERS = 60
 @pytest.fixture
 def proxy():
     """A TCP proxy to the shared PostgreSQL that the test can cut and restore."""
-    server = TcpProxy(5432).start()
+    host, port = postgres_address()
+    server = TcpProxy(port, target_host=host).start()
     yield server
     server.close()
 

@@ -1,12 +1,10 @@
 """Two app processes (gunicorn) on different ports sharing one PostgreSQL and one Redis."""
 
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from threading import Barrier
 
 import pytest
 
-from tests.conftest import BASKET_TOTAL
+from tests.conftest import BASKET_TOTAL, all_at_once
 
 from .service import Service, audit, pre_order_text
 
@@ -17,18 +15,6 @@ RACERS = 20
 def two(database, private_redis, start_server):
     """Services A and B: two gunicorn instances, each with two workers, same database and Redis."""
     return [Service(start_server(database.url, private_redis.url).url) for _ in range(2)]
-
-
-def race(calls):
-    """Run every call at the same moment; return their results in order."""
-    barrier = Barrier(len(calls))
-
-    def run(call):
-        barrier.wait()
-        return call()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 def test_pre_order_issued_through_one_is_read_and_paid_through_the_other(two, database, figures):
@@ -56,7 +42,7 @@ def test_twenty_concurrent_completes_over_both_record_one_transaction(
     number = order["order_number"]
     references = ["REF-SAME"] * RACERS if same_reference else [f"REF-{i}" for i in range(RACERS)]
     calls = [lambda i=i: (a, b)[i % 2].complete(number, references[i]) for i in range(RACERS)]
-    texts = race(calls)
+    texts = all_at_once(calls)
     if same_reference:
         assert texts == [""] * RACERS  # every retry of the one payment succeeds
     else:
