@@ -8,6 +8,7 @@ steady 300 requests/s (hey) and the workers' memory over 100,000 requests.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -23,21 +24,14 @@ from pathlib import Path
 import psycopg
 import redis
 
+from ivr_module.demo import DEMO_BASKET as BASKET  # what bench.seed seeds, so the same basket
+
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 BIN = Path(sys.executable).parent
 POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/12")
 USERNAME, PASSWORD, TOKEN = "bench-ivr", "bench-ivr-password", "bench-checkout-token"
-BASKET = {
-    "lines": [
-        {"sku": "TSHIRT-BLU-M", "name": "T-shirt, blue, M", "quantity": 2, "unit_price": "149.90",
-         "discount": "20.00"},
-        {"sku": "MUG-LOGO", "name": "Mug with logo", "quantity": 1, "unit_price": "89.50"},
-    ],
-    "shipping_amount": "29.90",
-    "payment_option": {"slug": "pay-by-phone", "name": "Pay by phone", "payment_type": "cash_register"},
-}
 
 
 def free_port() -> int:
@@ -58,7 +52,11 @@ class Gunicorn:
             [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", app],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
-        self._wait_until_serving()
+        try:
+            self._wait_until_serving()
+        except BaseException:
+            self.stop()
+            raise
 
     def _wait_until_serving(self) -> None:
         for _ in range(200):
@@ -76,8 +74,15 @@ class Gunicorn:
         return [int(pid) for pid in children.split()]
 
     def stop(self) -> None:
+        """SIGTERM (graceful); SIGKILL if it has not exited after 40 s."""
+        if self.process.poll() is not None:
+            return
         self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=40)
+        try:
+            self.process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
 
 
 def expect(url: str, body_file: Path, answer: str) -> None:
@@ -149,7 +154,9 @@ def prepare_sqlite(folder: Path) -> dict:
 
 
 def app_env(backend_env: dict) -> dict:
-    env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
+    """The production environment of the app: none of the caller's IVR_*, GUNICORN_* or REDIS_URL."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("IVR_", "GUNICORN_")) and key != "REDIS_URL"}
     env.update(backend_env)
     env.update(IVR_ENV="production", SECRET_KEY="bench-" + "s" * 40, IVR_USERNAME=USERNAME,
                IVR_PASSWORD=PASSWORD, CHECKOUT_API_TOKEN=TOKEN)
@@ -175,10 +182,19 @@ def run_backend(label: str, backend_env: dict, folder: Path, seconds: int, round
     for name, body in {**bodies, "basket": BASKET}.items():
         files[name] = folder / f"{name}.json"
         files[name].write_text(json.dumps(body))
+    with contextlib.ExitStack() as running:  # whatever happens, no server is left running
+        floor = Gunicorn("bench.floor:app", env, workers)
+        running.callback(floor.stop)
+        server = Gunicorn("wsgi:app", env, workers)
+        running.callback(server.stop)
+        return measure(floor, server, files, orders_file, seconds, rounds, full)
+
+
+def measure(floor: Gunicorn, server: Gunicorn, files: dict, orders_file: Path, seconds: int, rounds: int,
+            full: bool) -> dict:
+    """Every scenario against the running floor and app servers; returns {scenario: result}."""
     connections = 16
     live_env = {"BODY_FILE": str(files["live"])}
-    floor = Gunicorn("bench.floor:app", env, workers)
-    server = Gunicorn("wsgi:app", env, workers)
     hook = server.url + "/hooks/ivr/"
     expect(hook + "pre_order/", files["live"], '"success": true')
     scenarios = {
@@ -211,8 +227,6 @@ def run_backend(label: str, backend_env: dict, folder: Path, seconds: int, round
         refused.append(wrk(hook + "pre_order/", "post_body.lua", {"BODY_FILE": str(files["wrong"])},
                            seconds, connections))
     results["user_invalid"] = summarize(refused, floors)
-    server.stop()
-    floor.stop()
     return results
 
 
