@@ -3,23 +3,23 @@
 from pathlib import Path
 
 from flask import Flask
+from flask_migrate import Migrate
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
+from .admin.security import configure_cookies
 from .extension import IVRModule
+from .resources import resource_path
 
-ROOT = Path(__file__).resolve().parent.parent
+__version__ = "0.2.0"
 
-__all__ = ["IVRModule", "create_app"]
+__all__ = ["IVRModule", "__version__", "create_app"]
 
 
 def create_app(test_config=None) -> Flask:
-    """Build the standalone app: settings, then the module embedded in it."""
-    app = Flask(
-        __name__,
-        instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
-    )
+    """Build the standalone app: the settings a host would own, then the module embedded in it."""
+    # No static folder of its own: the module serves its assets under IVR_ADMIN_URL.
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
     # Settings in layers: instance/config.py, the environment, then the caller's. The safe
     # defaults under them all are filled in by IVRModule.init_app, as in any host app.
     app.config.from_pyfile("config.py", silent=True)
@@ -30,5 +30,16 @@ def create_app(test_config=None) -> Flask:
     # The instance folder holds the SQLite database and the development secret key.
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    # What a host app owns, set here for the standalone app only.
+    app.config.setdefault("IVR_ENV", config.DEFAULTS["IVR_ENV"])
+    config.ensure_secret_key(app)
+    configure_cookies(app)
+    proxies = int(app.config.get("IVR_TRUSTED_PROXIES") or 0)
+    if proxies:
+        # Believe X-Forwarded-For/-Proto only as far back as our own proxies reach.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
     IVRModule().init_app(app)
+    # `flask --app wsgi db upgrade` runs the module's migrations, as `flask ivr db upgrade` does.
+    Migrate(app, app.extensions["ivr"].db, directory=str(resource_path("migrations")))
     return app

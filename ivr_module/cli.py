@@ -7,9 +7,11 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from .db import db, utcnow
+from .migrating import db_cli
 from .models import Role, User
 
 ivr_cli = AppGroup("ivr", help="IVR payment service commands.")
+ivr_cli.add_command(db_cli)
 
 
 @ivr_cli.command("demo")

@@ -26,6 +26,11 @@ DEFAULTS = {
     "IVR_TIMEZONE": "UTC",
     "IVR_ADMIN_LOGIN_FREE_ATTEMPTS": 5,
     "IVR_ADMIN_LOGIN_DELAY_SECONDS": 30,
+    # Where the module's pages live in the app (docs/EMBEDDING.md); "" is the app's root.
+    "IVR_HOOKS_URL_PREFIX": "/hooks/ivr",
+    "IVR_API_URL_PREFIX": "/api",
+    "IVR_ADMIN_URL": "/admin",
+    "IVR_OPS_URL_PREFIX": "",
 }
 
 # Settings read from the environment as whole numbers: those whose default is one, so a new

@@ -4,10 +4,11 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from flask_sqlalchemy import SQLAlchemy
+from flask import current_app
 from sqlalchemy import DateTime, MetaData, Numeric, event
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
+from werkzeug.local import LocalProxy
 
 CENT = Decimal("0.01")
 
@@ -83,17 +84,28 @@ class Money(TypeDecorator):
 
 
 class Base(DeclarativeBase):
-    """Declarative base of every ivr_module model."""
+    """Declarative base of every ivr_module model: plain SQLAlchemy, bound to no engine.
 
-    # One registry carries both: Flask-SQLAlchemy subclasses this base, and SQLAlchemy 2.1
-    # refuses a per-class type_annotation_map beside a registry.
+    The models never name a Flask-SQLAlchemy instance, so the same classes work with the
+    host app's `db` or with the module's own; the session of whichever is in use (see `db`
+    below) reaches their tables through its engine. Their metadata is the module's alone,
+    so its migrations (and a host's autogenerate) keep the two schemas apart.
+    """
+
+    # SQLAlchemy 2.1 refuses a per-class type_annotation_map beside a registry: one carries both.
     registry = registry(
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime(), Decimal: Money()},
     )
 
 
-db = SQLAlchemy(model_class=Base)
+def _current_db():
+    return current_app.extensions["ivr"].db
+
+
+# The Flask-SQLAlchemy instance of the current app: the host's own, or the module's when the
+# host has none. A proxy, so module code writes `db.session` as in any Flask-SQLAlchemy app.
+db = LocalProxy(_current_db)
 
 
 def configure_sqlite(engine) -> None:

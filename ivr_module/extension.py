@@ -1,35 +1,47 @@
-"""IVRModule: the Flask extension a host app embeds; the standalone app is one such host."""
+"""IVRModule: the Flask extension a host app embeds; the standalone app is one such host.
 
-from pathlib import Path
+    IVRModule(app, db=host_db)       # or IVRModule(app): the host's registered db, else its own
 
-from flask_migrate import Migrate
-from werkzeug.middleware.proxy_fix import ProxyFix
+Everything it adds is its own: blueprints under its prefixes (IVR_HOOKS_URL_PREFIX,
+IVR_API_URL_PREFIX, IVR_ADMIN_URL, IVR_OPS_URL_PREFIX), request handling scoped to them
+(request_scope.py), its cache, its CLI group and its migrations with their own version table.
+The host's error pages, body limit, proxies, secret key, cookies and login stay the host's.
+"""
 
-from . import config
-from .cache import CacheHealth, cache
+import logging
+
+from flask_sqlalchemy import SQLAlchemy
+
+from . import config, request_scope
 from .admin import init_admin
-from .db import configure_sqlite, db
+from .cache import CacheHealth, cache
+from .db import Base, configure_sqlite
 from .services.hook_log import HookLogWriter
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-
-migrate = Migrate()
+logger = logging.getLogger(__name__)
 
 
 class IVRState:
     """Per-app state of the module, kept in app.extensions["ivr"]."""
 
-    def __init__(self, app):
-        self.hook_log = HookLogWriter(app.config["SQLALCHEMY_DATABASE_URI"])
+    def __init__(self, app, db: SQLAlchemy):
+        self.db = db
         self.allowed_networks = config.parse_allowed_networks(app.config["IVR_ALLOWED_IPS"])
         self.previous_password_until = config.parse_rotation_end(app.config)
         self.cache_health = CacheHealth()
+        self.hook_log = None  # set once the engine is known (init_app)
+        # Blueprint names of the module's own pages (request_scope.py), filled at registration.
+        self.blueprints: set[str] = set()
 
 
 class IVRModule:
     """Hooks, checkout API, admin dashboard, models, cache and CLI of the IVR payment service."""
 
-    def __init__(self, app=None):
+    def __init__(self, app=None, db: SQLAlchemy | None = None, staff_role=None):
+        self.db = db
+        # staff_role(host_user) -> "admin" | "callcentre" | "support" | None: the host's login
+        # decides who reaches the admin (docs/EMBEDDING.md); None keeps the module's accounts.
+        self.staff_role = staff_role
         if app is not None:
             self.init_app(app)
 
@@ -37,43 +49,57 @@ class IVRModule:
         """Configure and register everything on `app` (the app itself is not stored)."""
         for key, value in config.DEFAULTS.items():
             app.config.setdefault(key, value)
-        config.ensure_secret_key(app)
-        # Bodies of the checkout API (and admin forms) are small; the hooks read theirs
-        # themselves, to answer an over-large one in shape. (Flask's own default is None.)
-        if app.config.get("MAX_CONTENT_LENGTH") is None:
-            app.config["MAX_CONTENT_LENGTH"] = config.HOOK_BODY_LIMIT
-        uri = config.database_uri(app.config, app.instance_path)
-        app.config.setdefault("SQLALCHEMY_DATABASE_URI", uri)
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(uri))
-        app.extensions["ivr"] = IVRState(app)
-        proxies = app.config["IVR_TRUSTED_PROXIES"]
-        if proxies:
-            # Believe X-Forwarded-For/-Proto only as far back as our own proxies reach.
-            app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
-
-        db.init_app(app)
+        db = self._database(app)
+        state = app.extensions["ivr"] = IVRState(app, db)
         with app.app_context():
             if db.engine.dialect.name == "sqlite":
                 configure_sqlite(db.engine)
-        migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+            state.hook_log = HookLogWriter(db.engine.url.render_as_string(hide_password=False))
         cache.init_app(app, config=config.cache_config(app.config))
+        self._register_blueprints(app, state)
+        init_admin(app, staff_role=self.staff_role)
+        request_scope.init_app(app)
+        _warn_about_missing_host_settings(app)
 
-        self._register_blueprints(app)
-        init_admin(app)
+    def _database(self, app) -> SQLAlchemy:
+        """The host's Flask-SQLAlchemy instance; the module's own only when the host has none."""
+        if self.db is not None:
+            return self.db
+        registered = app.extensions.get("sqlalchemy")
+        if registered is not None:
+            return registered
+        uri = config.database_uri(app.config, app.instance_path)
+        app.config.setdefault("SQLALCHEMY_DATABASE_URI", uri)
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(uri))
+        own = SQLAlchemy(metadata=Base.metadata)
+        own.init_app(app)
+        return own
 
     @staticmethod
-    def _register_blueprints(app) -> None:
+    def _register_blueprints(app, state: IVRState) -> None:
         from .api import bp as api_bp
-        from .api.errors import routing_error
         from .cli import ivr_cli
         from .hooks import bp as hooks_bp
         from .openapi import bp as openapi_bp
         from .ops import bp as ops_bp
 
-        app.register_blueprint(ops_bp)
-        app.register_blueprint(hooks_bp)
-        app.register_blueprint(api_bp)
-        app.register_blueprint(openapi_bp)
-        app.register_error_handler(404, routing_error)
-        app.register_error_handler(405, routing_error)
+        prefixes = {
+            ops_bp: app.config["IVR_OPS_URL_PREFIX"],
+            hooks_bp: app.config["IVR_HOOKS_URL_PREFIX"],
+            api_bp: app.config["IVR_API_URL_PREFIX"],
+            openapi_bp: app.config["IVR_OPS_URL_PREFIX"],
+        }
+        for blueprint, prefix in prefixes.items():
+            app.register_blueprint(blueprint, url_prefix=prefix.rstrip("/") or None)
+            state.blueprints.add(blueprint.name)
         app.cli.add_command(ivr_cli)
+
+
+def _warn_about_missing_host_settings(app) -> None:
+    """Say at start what the host must still provide; embedded, the module sets none of it."""
+    if not app.config.get("SECRET_KEY"):
+        logger.warning(
+            "ivr_module: the app has no SECRET_KEY; the admin's sessions and CSRF tokens need one"
+        )
+    if not app.config.get("IVR_USERNAME") or not app.config.get("IVR_PASSWORD"):
+        logger.warning("ivr_module: IVR_USERNAME/IVR_PASSWORD are not set; the hooks refuse every call")

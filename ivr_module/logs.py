@@ -12,7 +12,7 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Add the request id (None outside a request); never drops a record."""
-        record.request_id = g.get("request_id") if has_request_context() else None
+        record.request_id = g.get("ivr_request_id") if has_request_context() else None
         return True
 
 

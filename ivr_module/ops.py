@@ -1,9 +1,8 @@
-"""Operations endpoints and per-request plumbing: request ids, /healthz, /readyz, /metrics."""
+"""Operations endpoints: /healthz, /readyz, /metrics (under IVR_OPS_URL_PREFIX)."""
 
 import logging
-import uuid
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -14,21 +13,6 @@ from .metrics import metrics_page
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("ivr_ops", __name__)
-
-
-@bp.before_app_request
-def _assign_request_id() -> None:
-    """Every request gets an id: the caller's X-Request-ID when sane, else a fresh one."""
-    given = request.headers.get("X-Request-ID", "")
-    sane = 0 < len(given) <= 64 and given.isascii() and given.isprintable()
-    g.request_id = given if sane else uuid.uuid4().hex
-
-
-@bp.after_app_request
-def _echo_request_id(response: Response) -> Response:
-    if "request_id" in g:
-        response.headers["X-Request-ID"] = g.request_id
-    return response
 
 
 @bp.get("/healthz")

@@ -4,14 +4,17 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from ivr_module.db import db
+from ivr_module.db import Base, db
+from ivr_module.migrating import VERSION_TABLE
 
 
 def test_migrated_schema_matches_the_models(app):
     with app.app_context():
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            assert compare_metadata(context, db.metadata) == []
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "version_table": VERSION_TABLE}
+            )
+            assert compare_metadata(context, Base.metadata) == []
 
 
 def test_lookup_indexes_exist(app):
@@ -34,3 +37,53 @@ def test_flask_db_upgrade_builds_the_schema_from_nothing(tmp_path):
     with fresh.app_context():
         tables = set(inspect(db.engine).get_table_names())
     assert {"ivr_pre_orders", "ivr_pre_order_lines", "ivr_transactions", "ivr_hook_calls"} <= tables
+
+
+def _fresh_app(tmp_path):
+    from ivr_module import create_app
+
+    return create_app({"SECRET_KEY": "k" * 32, "DATABASE_URL": f"sqlite:///{tmp_path}/fresh.db"})
+
+
+def test_flask_ivr_db_upgrade_current_and_downgrade_use_the_modules_version_table(tmp_path):
+    fresh = _fresh_app(tmp_path)
+    cli = fresh.test_cli_runner()
+    assert cli.invoke(args=["ivr", "db", "upgrade"]).exit_code == 0
+    with fresh.app_context():
+        tables = set(inspect(db.engine).get_table_names())
+        with db.engine.connect() as connection:
+            head = connection.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").scalar()
+    assert "ivr_pre_orders" in tables and VERSION_TABLE in tables
+    assert "alembic_version" not in tables  # Alembic's default table is left to the host
+    current = cli.invoke(args=["ivr", "db", "current"])
+    assert current.exit_code == 0 and head in current.output
+    assert cli.invoke(args=["ivr", "db", "downgrade", "base"]).exit_code == 0
+    with fresh.app_context():
+        assert "ivr_pre_orders" not in inspect(db.engine).get_table_names()
+
+
+def test_a_database_migrated_before_0_2_0_moves_its_revision_to_the_modules_table(tmp_path):
+    fresh = _fresh_app(tmp_path)
+    cli = fresh.test_cli_runner()
+    assert cli.invoke(args=["ivr", "db", "upgrade"]).exit_code == 0
+    with fresh.app_context(), db.engine.begin() as connection:
+        # As 0.1.0 left it: the revision in Alembic's default table.
+        head = connection.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").scalar()
+        connection.exec_driver_sql(f"DROP TABLE {VERSION_TABLE}")
+        connection.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        connection.exec_driver_sql(f"INSERT INTO alembic_version VALUES ('{head}')")
+    result = cli.invoke(args=["ivr", "db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with fresh.app_context(), db.engine.connect() as connection:
+        assert connection.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").scalar() == head
+        assert "alembic_version" not in inspect(connection).get_table_names()
+
+
+def test_a_hosts_own_alembic_version_is_left_alone(tmp_path):
+    fresh = _fresh_app(tmp_path)
+    with fresh.app_context(), db.engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        connection.exec_driver_sql("INSERT INTO alembic_version VALUES ('ae1027a6acf')")
+    assert fresh.test_cli_runner().invoke(args=["ivr", "db", "upgrade"]).exit_code == 0
+    with fresh.app_context(), db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "ae1027a6acf"

@@ -1,28 +1,27 @@
 """The admin dashboard for call-centre and support staff (CONTRACT.md section 7).
 
 `init_admin(app)` builds a fresh Flask-Admin `Admin` for each app, with its views, login and
-security headers. Templates and assets come from the repository's templates/ and static/
-through a blueprint of our own, so a host app with other template folders finds them too.
+security headers, at IVR_ADMIN_URL. Templates and assets come from the module's templates/ and
+static/ (resources.py) through a blueprint of our own, so a host app with other template folders
+finds them too.
 """
 
 from dataclasses import dataclass
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
-from ..db import db
+from ..resources import resource_path
 from ..models import HookCall, IVRTransaction, PreOrder, User
 from .auth import AuthView, login_manager
 from .dashboard import DashboardView
 from .formatting import parse_timezone
 from .lookup import LookupView
-from .security import add_security_headers, configure_cookies
+from .security import add_security_headers
 from .views import FailedAttemptView, PreOrderView, TransactionView, UserView
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 ASSETS = "ivr_admin_assets"
 
 
@@ -34,17 +33,17 @@ class AdminState:
     blueprints: frozenset[str]
 
 
-def _assets_blueprint() -> Blueprint:
+def _assets_blueprint(admin_url: str) -> Blueprint:
     return Blueprint(
         ASSETS,
         __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
-        static_url_path="/admin/assets",
+        template_folder=str(resource_path("templates")),
+        static_folder=str(resource_path("static")),
+        static_url_path=f"{admin_url}/assets",
     )
 
 
-def _views() -> list:
+def _views(db) -> list:
     """Fresh view objects (each keeps the Admin and blueprint it is registered with)."""
     return [
         LookupView(name="Order lookup", endpoint="ivr_admin_lookup", url="lookup"),
@@ -60,21 +59,21 @@ def _views() -> list:
     ]
 
 
-def init_admin(app) -> Admin:
-    """Add the admin dashboard at /admin/ to `app`."""
+def init_admin(app, staff_role=None) -> Admin:
+    """Add the admin dashboard at IVR_ADMIN_URL (default /admin/) to `app`."""
     zone = parse_timezone(app.config["IVR_TIMEZONE"])
-    configure_cookies(app)
+    admin_url = "/" + app.config["IVR_ADMIN_URL"].strip("/")
     # Registered before Flask-Admin's blueprints, so our templates are found first.
-    app.register_blueprint(_assets_blueprint())
+    app.register_blueprint(_assets_blueprint(admin_url))
     login_manager.init_app(app)
     admin = Admin(
         name="IVR payments",
-        url="/admin",
+        url=admin_url,
         endpoint="ivr_admin",
-        index_view=DashboardView(name="Dashboard", endpoint="ivr_admin", url="/admin"),
+        index_view=DashboardView(name="Dashboard", endpoint="ivr_admin", url=admin_url),
         theme=Bootstrap4Theme(base_template="ivr_admin/base.html", fluid=True),
     )
-    views = _views()
+    views = _views(app.extensions["ivr"].db)
     admin.add_views(*views)
     admin.init_app(app)
     endpoints = {"ivr_admin", ASSETS, *(view.endpoint for view in views)}

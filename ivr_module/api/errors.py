@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import jsonify, request
+from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
 from ..db import db
@@ -37,10 +37,3 @@ def database_error(error):
     db.session.rollback()
     logger.error("checkout API: database error: %s", type(error).__name__)
     return error_response(503, "service_unavailable", "the database is unavailable, try again")
-
-
-def routing_error(error: HTTPException):
-    """404 and 405 under /api/ answer JSON; elsewhere the host app's pages stand."""
-    if request.path == "/api" or request.path.startswith("/api/"):
-        return http_error(error)
-    return error

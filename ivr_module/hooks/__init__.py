@@ -2,6 +2,6 @@
 
 from flask import Blueprint
 
-bp = Blueprint("ivr_hooks", __name__, url_prefix="/hooks/ivr")
+bp = Blueprint("ivr_hooks", __name__)  # mounted at IVR_HOOKS_URL_PREFIX
 
 from . import views  # noqa: E402,F401  (registers the routes on bp)

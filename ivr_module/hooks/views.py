@@ -107,7 +107,7 @@ def _handle(endpoint: str, serve, answer) -> Response:
         error_text=result.errortext,
         detail=result.detail,
         duration_ms=round(seconds * 1000),
-        request_id=g.request_id,
+        request_id=g.ivr_request_id,
     )
     return answer(result)
 

@@ -6,10 +6,10 @@ from typing import Optional
 from sqlalchemy import BigInteger, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import db, utcnow
+from ..db import Base, utcnow
 
 
-class HookCall(db.Model):
+class HookCall(Base):
     """What a hook was asked and what it answered; never the password."""
 
     __tablename__ = "ivr_hook_calls"

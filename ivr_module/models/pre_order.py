@@ -12,7 +12,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, and_, case
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import db, utcnow
+from ..db import Base, utcnow
 
 if TYPE_CHECKING:
     from .transaction import IVRTransaction
@@ -92,7 +92,7 @@ def basket_changed(pre_order, lines) -> bool:
     )
 
 
-class PreOrder(db.Model):
+class PreOrder(Base):
     """A basket opened by the checkout, payable through the IVR once it has an order number."""
 
     __tablename__ = "ivr_pre_orders"
@@ -175,7 +175,7 @@ class PreOrder(db.Model):
         return self.order_number or f"pre-order {self.id}"
 
 
-class PreOrderLine(db.Model):
+class PreOrderLine(Base):
     """One basket line: a product, its quantity, unit price and the line's discount."""
 
     __tablename__ = "ivr_pre_order_lines"

@@ -6,11 +6,11 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import db, utcnow
+from ..db import Base, utcnow
 from .pre_order import PreOrder
 
 
-class IVRTransaction(db.Model):
+class IVRTransaction(Base):
     """A payment reported by the IVR vendor; the reference number is its identity."""
 
     __tablename__ = "ivr_transactions"

@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..db import db, utcnow
+from ..db import Base, utcnow
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -22,7 +22,7 @@ class Role(enum.StrEnum):
     SUPPORT = "support"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Base):
     """A person who logs in to the admin dashboard."""
 
     __tablename__ = "ivr_users"
