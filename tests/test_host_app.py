@@ -219,14 +219,19 @@ def test_the_hosts_login_decides_who_reaches_the_admin(login_host):
     # Logged out: the host's login page, never the module's.
     assert client.get(f"{ADMIN}/").headers["Location"].startswith("/login")
     assert client.get(f"{ADMIN}/auth/login").headers["Location"].startswith("/login")
+    # An admin's page gives this browser session a CSRF token; then support logs in.
+    client.post("/login", data={"email": "mehmet@shop.example"})
+    token = csrf_token_of(client.get(f"{ADMIN}/pre-orders/").text)
+    client.post("/logout")
     client.post("/login", data={"email": "ayse@shop.example"})
     page = client.get(f"{ADMIN}/transactions/")
     assert page.status_code == 200 and "HOST-REF-1" in page.text and "ayse@shop.example" in page.text
     assert client.get(f"{ADMIN}/users/").status_code in (403, 404)  # no module accounts here
-    # Read-only for support: the cancel action is refused.
-    token = csrf_token_of(client.get(f"{ADMIN}/pre-orders/").text)
+    # Read-only for support: the cancel action is refused, the pre-order stays paid.
     refused = client.post(f"{ADMIN}/pre-orders/action/", data={"action": "cancel", "rowid": "1", "csrf_token": token})
     assert refused.status_code in (302, 403)
+    with login_host.app_context():
+        assert host_db.session.scalar(text("SELECT status FROM ivr_pre_orders")) == "paid"
     client.post("/logout")
     client.post("/login", data={"email": "buyer@shop.example"})
     assert client.get(f"{ADMIN}/").status_code == 403  # a customer without an IVR role
@@ -238,3 +243,15 @@ def test_host_login_mode_still_wants_csrf_on_admin_posts(login_host):
     assert client.get(f"{ADMIN}/pre-orders/").status_code == 200
     without_token = client.post(f"{ADMIN}/pre-orders/action/", data={"action": "cancel", "rowid": "1"})
     assert without_token.status_code == 400
+
+
+def test_an_admin_by_the_hosts_login_cancels_with_the_token(login_host):
+    client = login_host.test_client()
+    headers = {"Authorization": f"Bearer {API_TOKEN}"}
+    pre_order_id = client.post(f"{API}/pre-orders", json=BASKET, headers=headers).get_json()["id"]
+    client.post("/login", data={"email": "mehmet@shop.example"})
+    token = csrf_token_of(client.get(f"{ADMIN}/pre-orders/").text)
+    done = client.post(f"{ADMIN}/pre-orders/action/",
+                       data={"action": "cancel", "rowid": str(pre_order_id), "csrf_token": token})
+    assert done.status_code == 302
+    assert client.get(f"{API}/pre-orders/{pre_order_id}", headers=headers).get_json()["status"] == "cancelled"

@@ -6,6 +6,7 @@ static/ (resources.py) through a blueprint of our own, so a host app with other 
 finds them too.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,7 @@ from flask_admin.theme import Bootstrap4Theme
 
 from ..resources import resource_path
 from ..models import HookCall, IVRTransaction, PreOrder, User
-from .auth import AuthView, login_manager
+from .auth import AuthView
 from .dashboard import DashboardView
 from .formatting import parse_timezone
 from .lookup import LookupView
@@ -31,6 +32,8 @@ class AdminState:
 
     zone: ZoneInfo
     blueprints: frozenset[str]
+    # The host's hook mapping its logged-in user to a role (staff.py); None: the module's accounts.
+    staff_role: Callable | None
 
 
 def _assets_blueprint(admin_url: str) -> Blueprint:
@@ -43,9 +46,12 @@ def _assets_blueprint(admin_url: str) -> Blueprint:
     )
 
 
-def _views(db) -> list:
-    """Fresh view objects (each keeps the Admin and blueprint it is registered with)."""
-    return [
+def _views(db, with_accounts: bool) -> list:
+    """Fresh view objects (each keeps the Admin and blueprint it is registered with).
+
+    The module's staff accounts (Users) only where they are the login: not when the host's is.
+    """
+    views = [
         LookupView(name="Order lookup", endpoint="ivr_admin_lookup", url="lookup"),
         FailedAttemptView(
             HookCall, db, name="Failed attempts", endpoint="ivr_admin_failed", url="failed-attempts"
@@ -54,9 +60,11 @@ def _views(db) -> list:
             IVRTransaction, db, name="Transactions", endpoint="ivr_admin_transactions", url="transactions"
         ),
         PreOrderView(PreOrder, db, name="Pre-orders", endpoint="ivr_admin_pre_orders", url="pre-orders"),
-        UserView(User, db, name="Users", endpoint="ivr_admin_users", url="users"),
         AuthView(name="Account", endpoint="ivr_admin_auth", url="auth"),
     ]
+    if with_accounts:
+        views.append(UserView(User, db, name="Users", endpoint="ivr_admin_users", url="users"))
+    return views
 
 
 def init_admin(app, staff_role=None) -> Admin:
@@ -65,7 +73,6 @@ def init_admin(app, staff_role=None) -> Admin:
     admin_url = "/" + app.config["IVR_ADMIN_URL"].strip("/")
     # Registered before Flask-Admin's blueprints, so our templates are found first.
     app.register_blueprint(_assets_blueprint(admin_url))
-    login_manager.init_app(app)
     admin = Admin(
         name="IVR payments",
         url=admin_url,
@@ -73,10 +80,10 @@ def init_admin(app, staff_role=None) -> Admin:
         index_view=DashboardView(name="Dashboard", endpoint="ivr_admin", url=admin_url),
         theme=Bootstrap4Theme(base_template="ivr_admin/base.html", fluid=True),
     )
-    views = _views(app.extensions["ivr"].db)
+    views = _views(app.extensions["ivr"].db, with_accounts=staff_role is None)
     admin.add_views(*views)
     admin.init_app(app)
     endpoints = {"ivr_admin", ASSETS, *(view.endpoint for view in views)}
-    app.extensions["ivr_admin"] = AdminState(zone, frozenset(endpoints))
+    app.extensions["ivr_admin"] = AdminState(zone, frozenset(endpoints), staff_role)
     app.after_request(add_security_headers)
     return admin

@@ -14,9 +14,8 @@ Nobody creates, edits or deletes a pre-order, a transaction or a hook-call row.
 
 from urllib.parse import urlsplit
 
-from flask import abort, redirect, request, url_for
+from flask import abort, redirect, request
 from flask_admin.form import BaseForm
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms import ValidationError
@@ -24,11 +23,11 @@ from wtforms import ValidationError
 from ..db import is_storable_text
 from ..models import Role
 from .formatting import template_helpers
+from .staff import current_staff, host_login_decides, login_url
 
 EVERY_ROLE = frozenset(Role)
 ADMIN_ONLY = frozenset({Role.ADMIN})
 
-LOGIN_ENDPOINT = "ivr_admin_auth.login"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -76,12 +75,13 @@ class SecuredView:
         """Logged in, active, and holding one of the view's roles."""
         if self.roles is None:
             return True
-        return current_user.is_authenticated and current_user.has_role(*self.roles)
+        person = current_staff()
+        return person is not None and person.has_role(*self.roles)
 
     def inaccessible_callback(self, name, **kwargs):
         """Logged out: to the login page; logged in without the right: 403."""
-        if not current_user.is_authenticated:
-            return redirect(url_for(LOGIN_ENDPOINT, next=request.full_path.rstrip("?")))
+        if current_staff() is None:
+            return redirect(login_url(request.full_path.rstrip("?")))
         return self.render("ivr_admin/forbidden.html"), 403
 
     def _handle_view(self, name, **kwargs):
@@ -95,6 +95,8 @@ class SecuredView:
     def render(self, template, **kwargs):
         """Render with the CSRF token and our formatting helpers at hand."""
         kwargs.setdefault("csrf_token", generate_csrf)
+        kwargs.setdefault("staff", current_staff())
+        kwargs.setdefault("host_login", host_login_decides())
         for key, helper in template_helpers().items():
             kwargs.setdefault(key, helper)
         return super().render(template, **kwargs)

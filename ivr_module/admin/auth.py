@@ -1,10 +1,10 @@
-"""Logging staff in and out: Flask-Login, a login page in the admin's look, the slow-down."""
+"""Logging staff in and out of the module's own accounts: a login page in the admin's look, the
+slow-down. When the host's login decides (staff.py), this page only sends visitors there."""
 
 import logging
 
 from flask import flash, redirect, request, url_for
 from flask_admin import BaseView, expose
-from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -13,22 +13,13 @@ from wtforms.validators import InputRequired, Length
 
 from ..db import db, utcnow
 from ..models import User
-from . import throttle
+from . import staff, throttle
 from .access import SecuredView, safe_next
 
 logger = logging.getLogger(__name__)
 
-login_manager = LoginManager()
-
 # Checked when the username is unknown, so an unknown name costs as long as a wrong password.
 _UNKNOWN_USER_HASH = generate_password_hash("no such user")
-
-
-@login_manager.user_loader
-def load_user(user_id: str):
-    """The logged-in user, or None once the account is gone or deactivated."""
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
 
 
 class LoginForm(FlaskForm):
@@ -67,7 +58,9 @@ class AuthView(SecuredView, BaseView):
     def login(self):
         """Show the login form; on valid credentials log in and go where the visitor was going."""
         next_url = safe_next(request.args.get("next")) or url_for("ivr_admin.index")
-        if current_user.is_authenticated:
+        if staff.host_login_decides():
+            return redirect(staff.login_url(next_url))
+        if staff.current_staff() is not None:
             return redirect(next_url)
         form = LoginForm()
         status = 200
@@ -91,7 +84,7 @@ class AuthView(SecuredView, BaseView):
             flash("Unknown username or wrong password.", "error")
             return 401
         throttle.record_success(username)
-        login_user(user)
+        staff.log_in(user)
         user.last_login_at = utcnow()
         db.session.commit()
         logger.info("admin login: %s (%s) from %s", user.username, user.role, address)
@@ -100,6 +93,6 @@ class AuthView(SecuredView, BaseView):
     @expose("/logout", methods=("POST",))
     def logout(self):
         """Log out (a POST with the CSRF token, so no other site can log staff out)."""
-        logout_user()
+        staff.log_out()
         flash("You are logged out.", "info")
         return redirect(url_for(".login"))

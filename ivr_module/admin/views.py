@@ -11,7 +11,6 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.model import typefmt
-from flask_login import current_user
 from sqlalchemy import not_, or_
 from sqlalchemy.orm import lazyload
 from wtforms import PasswordField, ValidationError
@@ -22,6 +21,7 @@ from ..models.user import MIN_PASSWORD_LENGTH
 from ..services.checkout import CheckoutError, cancel_pre_order
 from ..services.results import HookError
 from .access import ADMIN_ONLY, AdminForm, SecuredView
+from .staff import current_staff
 from .filters import PreOrderStatusFilter, time_filters
 from .formatting import EXPORT_TYPE_FORMATTERS, LIST_TYPE_FORMATTERS, order_number_column
 
@@ -109,7 +109,7 @@ class PreOrderView(ReadOnlyModelView):
 
     def is_action_allowed(self, name: str) -> bool:
         """Only admins cancel."""
-        return current_user.has_role(*ADMIN_ONLY) and super().is_action_allowed(name)
+        return current_staff().has_role(*ADMIN_ONLY) and super().is_action_allowed(name)
 
     @action(
         "cancel",
@@ -126,7 +126,7 @@ class PreOrderView(ReadOnlyModelView):
                 refused.append(f"{pre_order_id}: {error.message}")
                 continue
             cancelled += 1
-            logger.info("pre-order %s cancelled by %s", pre_order.id, current_user.username)
+            logger.info("pre-order %s cancelled by %s", pre_order.id, current_staff().name)
         if cancelled:
             flash(f"Cancelled {cancelled} pre-order(s).", "success")
         if refused:
@@ -208,10 +208,10 @@ class UserView(AdminModelView):
             model.set_password(form.password.data)
         elif is_created:
             raise ValidationError("A new account needs a password.")
-        if model.id == current_user.id and (model.role != Role.ADMIN or not model.active):
+        if model.id == current_staff().account.id and (model.role != Role.ADMIN or not model.active):
             raise ValidationError("You cannot remove your own admin role or deactivate yourself.")
 
     def on_model_delete(self, model):
         """Refuse deleting one's own account."""
-        if model.id == current_user.id:
+        if model.id == current_staff().account.id:
             raise ValidationError("You cannot delete your own account.")

@@ -4,7 +4,6 @@ import enum
 from datetime import datetime
 from typing import Optional
 
-from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -22,7 +21,7 @@ class Role(enum.StrEnum):
     SUPPORT = "support"
 
 
-class User(UserMixin, Base):
+class User(Base):
     """A person who logs in to the admin dashboard."""
 
     __tablename__ = "ivr_users"
@@ -47,11 +46,6 @@ class User(UserMixin, Base):
     def check_password(self, password: str) -> bool:
         """Whether the password matches the stored hash."""
         return check_password_hash(self.password_hash, password)
-
-    @property
-    def is_active(self) -> bool:
-        """Flask-Login refuses to log in a deactivated account."""
-        return self.active
 
     def has_role(self, *roles: str) -> bool:
         """Whether the user holds one of these roles."""
