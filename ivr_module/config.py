@@ -31,6 +31,8 @@ DEFAULTS = {
     "IVR_API_URL_PREFIX": "/api",
     "IVR_ADMIN_URL": "/admin",
     "IVR_OPS_URL_PREFIX": "",
+    # With IVRModule(staff_role=...) and a host login that is not Flask-Login's: its endpoint.
+    "IVR_HOST_LOGIN_ENDPOINT": None,
 }
 
 # Settings read from the environment as whole numbers: those whose default is one, so a new

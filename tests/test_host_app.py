@@ -255,3 +255,35 @@ def test_an_admin_by_the_hosts_login_cancels_with_the_token(login_host):
                        data={"action": "cancel", "rowid": str(pre_order_id), "csrf_token": token})
     assert done.status_code == 302
     assert client.get(f"{API}/pre-orders/{pre_order_id}", headers=headers).get_json()["status"] == "cancelled"
+
+
+def test_body_limits_apply_to_the_modules_endpoints_only(host):
+    @host.post("/upload")
+    def upload():
+        from flask import request
+        return str(len(request.get_data()))
+
+    client = host.test_client()
+    big = b"x" * (2 * 1024 * 1024)
+    assert client.post("/upload", data=big).text == str(len(big))  # the host's 5 MiB limit
+    refused = client.post(f"{API}/pre-orders", data=big, content_type="application/json",
+                          headers={"Authorization": f"Bearer {API_TOKEN}"})
+    assert refused.status_code == 413 and refused.get_json()["error"]["code"]
+
+
+def test_the_cli_works_under_the_hosts_app(host):
+    cli = host.test_cli_runner()
+    for command in (["ivr", "demo"], ["ivr", "purge-hook-calls", "--older-than-days", "30"],
+                    ["ivr", "generate-data", "--hook-calls", "20", "--transactions", "5", "--days", "2"]):
+        result = cli.invoke(args=command)
+        assert result.exit_code == 0, (command, result.output)
+    with host.app_context():
+        assert host_db.session.scalar(text("SELECT count(*) FROM ivr_transactions")) >= 5
+
+
+def test_a_host_without_what_the_module_needs_is_told_at_start(migrated, caplog):
+    url, extra = migrated
+    app = create_host_app(url, SECRET_KEY=None, **extra)
+    warnings = " ".join(record.getMessage() for record in caplog.records)
+    assert "SECRET_KEY" in warnings and "IVR_USERNAME" in warnings
+    _dispose(app)

@@ -63,8 +63,8 @@ def ivr_staff_role():
 
 def create_host_app(database_url: str, login_mode: str = "module", **settings) -> Flask:
     app = Flask("host_shop")
+    settings = {"SECRET_KEY": SECRET_KEY, **settings}
     app.config.update(
-        SECRET_KEY=SECRET_KEY,
         SQLALCHEMY_DATABASE_URI=database_url,
         MAX_CONTENT_LENGTH=5 * 1024 * 1024,  # the host's own limit, for its own uploads
         **PREFIXES,
