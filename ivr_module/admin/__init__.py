@@ -9,17 +9,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint
+from flask import Blueprint, current_app, request
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from ..db import db
 from ..models import HookCall, IVRTransaction, PreOrder, User
-from .auth import AuthView, login_manager
+from .auth import AuthView, end_idle_session, login_manager
 from .dashboard import DashboardView
 from .formatting import parse_timezone
 from .lookup import LookupView
 from .security import add_security_headers, configure_cookies
+from .throttle import LoginThrottle
 from .views import FailedAttemptView, PreOrderView, TransactionView, UserView
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -32,6 +33,7 @@ class AdminState:
 
     zone: ZoneInfo
     blueprints: frozenset[str]
+    login_throttle: LoginThrottle
 
 
 def _assets_blueprint() -> Blueprint:
@@ -60,6 +62,13 @@ def _views() -> list:
     ]
 
 
+def _end_idle_admin_session() -> None:
+    """Admin pages only: the host's own pages keep their own sessions."""
+    state = current_app.extensions.get("ivr_admin")
+    if state is not None and request.blueprint in state.blueprints:
+        end_idle_session()
+
+
 def init_admin(app) -> Admin:
     """Add the admin dashboard at /admin/ to `app`."""
     zone = parse_timezone(app.config["IVR_TIMEZONE"])
@@ -78,6 +87,7 @@ def init_admin(app) -> Admin:
     admin.add_views(*views)
     admin.init_app(app)
     endpoints = {"ivr_admin", ASSETS, *(view.endpoint for view in views)}
-    app.extensions["ivr_admin"] = AdminState(zone, frozenset(endpoints))
+    app.extensions["ivr_admin"] = AdminState(zone, frozenset(endpoints), LoginThrottle(app.config))
+    app.before_request(_end_idle_admin_session)
     app.after_request(add_security_headers)
     return admin

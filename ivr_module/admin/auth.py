@@ -1,8 +1,14 @@
-"""Logging staff in and out: Flask-Login, a login page in the admin's look, the slow-down."""
+"""Logging staff in and out: Flask-Login, a login page in the admin's look, the slow-down.
+
+A session cookie names its user by the user's session token (Flask-Login's alternative id),
+so a new token (logout, password change) ends every session of the user. A session unused for
+IVR_ADMIN_SESSION_IDLE_SECONDS is logged out.
+"""
 
 import logging
+import time
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, session, url_for
 from flask_admin import BaseView, expose
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -13,7 +19,6 @@ from wtforms.validators import InputRequired, Length
 
 from ..db import db, utcnow
 from ..models import User
-from . import throttle
 from .access import SecuredView, safe_next
 
 logger = logging.getLogger(__name__)
@@ -24,11 +29,36 @@ login_manager = LoginManager()
 _UNKNOWN_USER_HASH = generate_password_hash("no such user")
 
 
+# Where the session keeps when it was last used (seconds since the epoch).
+LAST_SEEN = "ivr_admin_seen"
+
+
 @login_manager.user_loader
-def load_user(user_id: str):
-    """The logged-in user, or None once the account is gone or deactivated."""
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_token: str):
+    """The user this session token names, or None once it was renewed or the account is off."""
+    user = db.session.scalar(select(User).where(User.session_token == session_token))
     return user if user is not None and user.active else None
+
+
+def log_in(user) -> None:
+    """Start a session for `user`, and note its first use."""
+    login_user(user)
+    session[LAST_SEEN] = int(time.time())
+
+
+def end_idle_session() -> None:
+    """Before each admin request: log out a session idle too long, else note this use."""
+    if "_user_id" not in session:
+        return
+    idle_limit = current_app.config["IVR_ADMIN_SESSION_IDLE_SECONDS"]
+    now = int(time.time())
+    last_seen = session.get(LAST_SEEN)
+    if not isinstance(last_seen, int) or now - last_seen > idle_limit:
+        logout_user()
+        session.pop(LAST_SEEN, None)
+        flash("Your session expired. Please log in again.", "info")
+        return
+    session[LAST_SEEN] = now
 
 
 class LoginForm(FlaskForm):
@@ -80,18 +110,18 @@ class AuthView(SecuredView, BaseView):
     def _attempt(self, form: LoginForm):
         """Try the credentials; None on success, else the HTTP status to answer with."""
         username, address = form.username.data.strip(), request.remote_addr
-        wait = throttle.seconds_to_wait(username, address)
+        throttle = current_app.extensions["ivr_admin"].login_throttle
+        wait = throttle.admit(username, address)
         if wait:
             flash(f"Too many failed logins. Try again in {wait} seconds.", "error")
             return 429
         user = authenticate(username, form.password.data)
         if user is None:
-            throttle.record_failure(username, address)
             logger.info("admin login failed for %r from %s", username, address)
             flash("Unknown username or wrong password.", "error")
             return 401
-        throttle.record_success(username)
-        login_user(user)
+        throttle.succeeded(username, address)
+        log_in(user)
         user.last_login_at = utcnow()
         db.session.commit()
         logger.info("admin login: %s (%s) from %s", user.username, user.role, address)
@@ -99,7 +129,13 @@ class AuthView(SecuredView, BaseView):
 
     @expose("/logout", methods=("POST",))
     def logout(self):
-        """Log out (a POST with the CSRF token, so no other site can log staff out)."""
+        """Log out everywhere: a new session token ends every session of the user.
+
+        A POST with the CSRF token, so no other site can log staff out.
+        """
+        if current_user.is_authenticated:
+            current_user.end_sessions()
+            db.session.commit()
         logout_user()
         flash("You are logged out.", "info")
         return redirect(url_for(".login"))
