@@ -51,7 +51,7 @@ class AdminModelView(SecuredView, ModelView):
 
     def get_one(self, id):
         """The record with this id, or None; a malformed id is a 404 (not a database error)."""
-        return super().get_one(self.parse_id(id))
+        return super().get_one(str(self.parse_id(id)))  # Flask-Admin decodes the id from text
 
     def parse_id(self, raw) -> int:
         """The row id a URL names, or 404: ids are whole numbers the id column can hold."""
