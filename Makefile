@@ -66,8 +66,9 @@ bench: install-dev
 	$(BIN)/python -m bench.run
 
 # Re-pin every dependency to the newest release pyproject.toml allows, with hashes, from PyPI
-# alone (no local index of this machine leaks in). `make lock LOCK_FLAGS=` adds a new
-# dependency without moving the others.
+# alone (no local index of this machine leaks in); the dev lock keeps the runtime lock's versions,
+# so tests run what production runs. `make lock LOCK_FLAGS=` adds a new dependency without
+# moving the others.
 LOCK_TOOLS := .venv-lock
 LOCK_FLAGS ?= --upgrade
 PIP_COMPILE := PIP_CONFIG_FILE=/dev/null $(LOCK_TOOLS)/bin/pip-compile --quiet $(LOCK_FLAGS) \
@@ -77,7 +78,7 @@ lock:
 	$(PYTHON) -m venv $(LOCK_TOOLS)
 	PIP_CONFIG_FILE=/dev/null $(LOCK_TOOLS)/bin/pip install --quiet --upgrade pip pip-tools
 	$(PIP_COMPILE) --output-file requirements.lock pyproject.toml
-	$(PIP_COMPILE) --extra dev --output-file requirements-dev.lock pyproject.toml
+	$(PIP_COMPILE) --extra dev --constraint requirements.lock --output-file requirements-dev.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) $(LOCK_TOOLS) instance .pytest_cache .hypothesis

@@ -85,6 +85,19 @@ def test_a_copied_cookie_no_longer_works_after_an_admin_resets_the_password(app,
     assert is_logged_in(admin_browser)
 
 
+def test_a_deactivated_and_reactivated_account_keeps_no_old_session(app, copy_of):
+    support_browser, _ = browser_of(app, "support")
+    thief = copy_of(support_browser)
+    admin_browser, admin = browser_of(app, "admin")
+    url = f"/admin/users/edit/?id={user_named(app, 'support-user').id}"
+    for active in ("", "y"):
+        data = {"username": "support-user", "role": "support", "active": active, "password": ""}
+        forget_cached_user()
+        admin_browser.post(url, data={**data, "csrf_token": admin.token(url)})
+    assert user_named(app, "support-user").active
+    assert not is_logged_in(thief)
+
+
 def test_an_admin_changing_their_own_password_stays_logged_in_only_there(app, staff, client, copy_of):
     staff.login("admin")
     thief = copy_of(client)

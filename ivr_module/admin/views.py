@@ -217,9 +217,12 @@ class UserView(AdminModelView):
     }
 
     def on_model_change(self, form, model, is_created):
-        """Hash a new password; refuse a new account without one, and refuse locking oneself out."""
+        """Hash a new password, end a deactivated user's sessions; refuse a new account without a
+        password, and refuse locking oneself out."""
         if form.password.data:
             model.set_password(form.password.data)
+        elif not model.active:
+            model.end_sessions()  # so reactivating the account does not revive old cookies
         elif is_created:
             raise ValidationError("A new account needs a password.")
         if model.id == current_user.id and (model.role != Role.ADMIN or not model.active):
