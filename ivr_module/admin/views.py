@@ -221,10 +221,10 @@ class UserView(AdminModelView):
         password, and refuse locking oneself out."""
         if form.password.data:
             model.set_password(form.password.data)
-        elif not model.active:
-            model.end_sessions()  # so reactivating the account does not revive old cookies
         elif is_created:
             raise ValidationError("A new account needs a password.")
+        if not model.active:
+            model.end_sessions()  # so reactivating the account does not revive old cookies
         if model.id == current_user.id and (model.role != Role.ADMIN or not model.active):
             raise ValidationError("You cannot remove your own admin role or deactivate yourself.")
 
