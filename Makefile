@@ -15,18 +15,22 @@ DEMO_ENV := IVR_ENV=development IVR_USERNAME=$(DEMO_IVR_USERNAME) \
 	IVR_PASSWORD=$(DEMO_IVR_PASSWORD) CHECKOUT_API_TOKEN=$(DEMO_CHECKOUT_TOKEN)
 FLASK := $(DEMO_ENV) $(BIN)/flask --app wsgi
 
-.PHONY: run test bench install install-dev clean
+.PHONY: run test bench install install-dev lock clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(VENV)/bin/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+# Dependencies come from the lock files, every file checked against its hash; the project itself
+# is then added without resolving anything (docs/OPERATIONS.md, "Dependencies and the lock").
+$(VENV)/.installed: $(VENV)/bin/python pyproject.toml requirements.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed
-	$(BIN)/pip install --quiet -e ".[dev]"
+$(VENV)/.installed-dev: $(VENV)/bin/python pyproject.toml requirements-dev.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 install: $(VENV)/.installed
@@ -61,5 +65,20 @@ bench: install-dev
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk hey)
 	$(BIN)/python -m bench.run
 
+# Re-pin every dependency to the newest release pyproject.toml allows, with hashes, from PyPI
+# alone (no local index of this machine leaks in); the dev lock keeps the runtime lock's versions,
+# so tests run what production runs. `make lock LOCK_FLAGS=` adds a new dependency without
+# moving the others.
+LOCK_TOOLS := .venv-lock
+LOCK_FLAGS ?= --upgrade
+PIP_COMPILE := PIP_CONFIG_FILE=/dev/null $(LOCK_TOOLS)/bin/pip-compile --quiet $(LOCK_FLAGS) \
+	--generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links
+
+lock:
+	$(PYTHON) -m venv $(LOCK_TOOLS)
+	PIP_CONFIG_FILE=/dev/null $(LOCK_TOOLS)/bin/pip install --quiet --upgrade pip pip-tools
+	$(PIP_COMPILE) --output-file requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra dev --constraint requirements.lock --output-file requirements-dev.lock pyproject.toml
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LOCK_TOOLS) instance .pytest_cache .hypothesis

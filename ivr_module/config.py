@@ -24,8 +24,12 @@ DEFAULTS = {
     "IVR_TRUSTED_PROXIES": 0,
     "IVR_DEFAULT_CURRENCY": "TRY",
     "IVR_TIMEZONE": "UTC",
+    # Admin login: tries per (username, address) and per address in each window (admin/throttle.py).
     "IVR_ADMIN_LOGIN_FREE_ATTEMPTS": 5,
-    "IVR_ADMIN_LOGIN_DELAY_SECONDS": 30,
+    "IVR_ADMIN_LOGIN_ADDRESS_ATTEMPTS": 20,
+    "IVR_ADMIN_LOGIN_WINDOW_SECONDS": 900,
+    # An admin session unused this long is logged out.
+    "IVR_ADMIN_SESSION_IDLE_SECONDS": 8 * 3600,
     # Where the module's pages live in the app (docs/EMBEDDING.md); "" is the app's root.
     "IVR_HOOKS_URL_PREFIX": "/hooks/ivr",
     "IVR_API_URL_PREFIX": "/api",

@@ -21,6 +21,7 @@ from .dashboard import DashboardView
 from .formatting import parse_timezone
 from .lookup import LookupView
 from .security import add_security_headers
+from .throttle import LoginThrottle
 from .views import FailedAttemptView, PreOrderView, TransactionView, UserView
 
 ASSETS = "ivr_admin_assets"
@@ -34,6 +35,7 @@ class AdminState:
     blueprints: frozenset[str]
     # The host's hook mapping its logged-in user to a role (staff.py); None: the module's accounts.
     staff_role: Callable | None
+    login_throttle: LoginThrottle
 
 
 def _assets_blueprint(admin_url: str) -> Blueprint:
@@ -84,6 +86,6 @@ def init_admin(app, staff_role=None) -> Admin:
     admin.add_views(*views)
     admin.init_app(app)
     endpoints = {"ivr_admin", ASSETS, *(view.endpoint for view in views)}
-    app.extensions["ivr_admin"] = AdminState(zone, frozenset(endpoints), staff_role)
+    app.extensions["ivr_admin"] = AdminState(zone, frozenset(endpoints), staff_role, LoginThrottle(app.config))
     app.after_request(add_security_headers)
     return admin

@@ -6,12 +6,12 @@ here; the one write is the admin's action "cancel", through the checkout service
 
 import logging
 
-from flask import flash
+from flask import abort, flash
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.model import typefmt
-from sqlalchemy import not_, or_
+from sqlalchemy import BigInteger, not_, or_
 from sqlalchemy.orm import lazyload
 from wtforms import PasswordField, ValidationError
 from wtforms.validators import Length, Optional
@@ -21,7 +21,7 @@ from ..models.user import MIN_PASSWORD_LENGTH
 from ..services.checkout import CheckoutError, cancel_pre_order
 from ..services.results import HookError
 from .access import ADMIN_ONLY, AdminForm, SecuredView
-from .staff import current_staff
+from .staff import current_staff, log_in
 from .filters import PreOrderStatusFilter, time_filters
 from .formatting import EXPORT_TYPE_FORMATTERS, LIST_TYPE_FORMATTERS, order_number_column
 
@@ -47,6 +47,19 @@ class AdminModelView(SecuredView, ModelView):
     search_hint = "Exact order or reference number"
     # Filter arguments by name (flt0_error_text_equals=...), so links to filtered lists read well.
     named_filter_urls = True
+
+    def get_one(self, id):
+        """The record with this id, or None; a malformed id is a 404 (not a database error)."""
+        return super().get_one(str(self.parse_id(id)))  # Flask-Admin decodes the id from text
+
+    def parse_id(self, raw) -> int:
+        """The row id a URL names, or 404: ids are whole numbers the id column can hold."""
+        column = self.model.__mapper__.primary_key[0]
+        largest = 2**63 - 1 if isinstance(column.type, BigInteger) else 2**31 - 1
+        text = str(raw)
+        if not (text.isascii() and text.isdigit()) or int(text) > largest:
+            abort(404)
+        return int(text)
 
     def search_placeholder(self) -> str:
         """Say what the search box matches."""
@@ -121,7 +134,7 @@ class PreOrderView(ReadOnlyModelView):
         cancelled, refused = 0, []
         for pre_order_id in ids:
             try:
-                pre_order = cancel_pre_order(int(pre_order_id))
+                pre_order = cancel_pre_order(self.parse_id(pre_order_id))
             except CheckoutError as error:
                 refused.append(f"{pre_order_id}: {error.message}")
                 continue
@@ -180,7 +193,7 @@ class FailedAttemptView(ReadOnlyModelView):
 
     def get_one(self, id):
         """A failure by id (a success is not on this list)."""
-        return self.get_query().filter(HookCall.id == int(id)).one_or_none()
+        return self.get_query().filter(HookCall.id == self.parse_id(id)).one_or_none()
 
 
 class UserView(AdminModelView):
@@ -203,13 +216,21 @@ class UserView(AdminModelView):
     }
 
     def on_model_change(self, form, model, is_created):
-        """Hash a new password; refuse a new account without one, and refuse locking oneself out."""
+        """Hash a new password, end a deactivated user's sessions; refuse a new account without a
+        password, and refuse locking oneself out."""
         if form.password.data:
             model.set_password(form.password.data)
         elif is_created:
             raise ValidationError("A new account needs a password.")
+        if not model.active:
+            model.end_sessions()  # so reactivating the account does not revive old cookies
         if model.id == current_staff().account.id and (model.role != Role.ADMIN or not model.active):
             raise ValidationError("You cannot remove your own admin role or deactivate yourself.")
+
+    def after_model_change(self, form, model, is_created):
+        """A new password ended the user's sessions; an admin changing their own stays logged in here."""
+        if form.password.data and model.id == current_staff().account.id:
+            log_in(model)
 
     def on_model_delete(self, model):
         """Refuse deleting one's own account."""
