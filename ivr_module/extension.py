@@ -20,7 +20,9 @@ class IVRState:
     """Per-app state of the module, kept in app.extensions["ivr"]."""
 
     def __init__(self, app):
-        self.hook_log = HookLogWriter(app.config["SQLALCHEMY_DATABASE_URI"])
+        self.hook_log = HookLogWriter(
+            app.config["SQLALCHEMY_DATABASE_URI"], app.config["IVR_TRANSACTION_POOLING"]
+        )
         self.allowed_networks = config.parse_allowed_networks(app.config["IVR_ALLOWED_IPS"])
         self.previous_password_until = config.parse_rotation_end(app.config)
         self.cache_health = CacheHealth()
@@ -44,7 +46,9 @@ class IVRModule:
             app.config["MAX_CONTENT_LENGTH"] = config.HOOK_BODY_LIMIT
         uri = config.database_uri(app.config, app.instance_path)
         app.config.setdefault("SQLALCHEMY_DATABASE_URI", uri)
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(uri))
+        app.config.setdefault(
+            "SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(uri, app.config["IVR_TRANSACTION_POOLING"])
+        )
         app.extensions["ivr"] = IVRState(app)
         proxies = app.config["IVR_TRUSTED_PROXIES"]
         if proxies:

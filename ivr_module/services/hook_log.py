@@ -4,6 +4,8 @@ import functools
 import logging
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 from flask import current_app
@@ -11,7 +13,7 @@ from sqlalchemy import delete, func, insert, make_url, select
 from sqlalchemy.exc import SQLAlchemyError
 from stdnum import luhn
 
-from ..config import POSTGRES_CONNECT_ARGS
+from ..config import postgres_connect_args
 from ..db import db, naive_utc, utcnow
 from ..models import HookCall
 
@@ -55,6 +57,9 @@ def insert_rows_sql(count: int) -> str:
     return "INSERT INTO {} ({}) VALUES {}".format(
         HookCall.__tablename__, ", ".join(LOGGED_COLUMNS), ", ".join([row] * count)
     )
+
+# For this transaction only: the setting ends with it, whatever server connection ran it.
+SYNCHRONOUS_COMMIT_OFF_HERE = "SET LOCAL synchronous_commit TO off"
 
 # How long a call waits for its row to be written by another before giving up (and logging).
 WRITE_WAIT_SECONDS = 30
@@ -124,11 +129,16 @@ class HookLogWriter:
     is committed before its call is answered (a crash of the app loses none), but PostgreSQL
     does not wait for its disk first; only a crash of PostgreSQL itself could lose the last
     moment's log rows. Payments never go through here: their commit stays synchronous.
+
+    Behind a transaction pooler (`transaction_pooling`) a setting of the connection would stay
+    on whichever server connection it landed on: synchronous_commit is then set for each write's
+    own transaction instead, sent in one pipeline with the INSERT (still one round trip).
     """
 
-    def __init__(self, database_uri: str):
+    def __init__(self, database_uri: str, transaction_pooling: bool = False):
         self.conninfo = None
         self._connection = None
+        self.transaction_pooling = transaction_pooling
         if database_uri.startswith("postgresql"):
             url = make_url(database_uri).set(drivername="postgresql")
             self.conninfo = url.render_as_string(hide_password=False)
@@ -145,13 +155,31 @@ class HookLogWriter:
     def connection(self) -> psycopg.Connection:
         """The writer's connection, opened on first use (after gunicorn forks its workers)."""
         if self._connection is None or self._connection.closed:
+            # PgBouncer refuses the `options` start-up parameter; a session-wide setting would
+            # leak to other clients of the pool anyway.
+            session_options = {} if self.transaction_pooling else {"options": "-c synchronous_commit=off"}
             self._connection = psycopg.connect(
                 self.conninfo,
                 autocommit=True,
-                options="-c synchronous_commit=off",
-                **POSTGRES_CONNECT_ARGS,
+                **session_options,
+                **postgres_connect_args(self.transaction_pooling),
             )
         return self._connection
+
+    @contextmanager
+    def writing(self) -> Iterator[psycopg.Connection]:
+        """The writer's connection, for one write committed without waiting for the disk."""
+        connection = self.connection()
+        if not self.transaction_pooling:
+            yield connection  # synchronous_commit is off for the whole session
+            return
+        with connection.pipeline(), connection.transaction():
+            connection.execute(SYNCHRONOUS_COMMIT_OFF_HERE)
+            yield connection
+
+    def _execute(self, statement: str, values: list) -> None:
+        with self.writing() as connection:
+            connection.execute(statement, values)
 
     def _insert_many(self, rows: list[dict]) -> None:
         """Only one batch is written at a time (GroupCommit), so one connection serves."""
@@ -162,10 +190,10 @@ class HookLogWriter:
         ]
         statement = insert_rows_sql(len(rows))
         try:
-            self.connection().execute(statement, values)
+            self._execute(statement, values)
         except psycopg.OperationalError:
             self.dispose()  # a dead connection (PostgreSQL restarted): one try on a fresh one
-            self.connection().execute(statement, values)
+            self._execute(statement, values)
 
     def dispose(self) -> None:
         """Close the writer's connection."""
