@@ -64,6 +64,13 @@ def test_metrics_count_hook_calls_by_error_text_and_payments(client, hooks, make
     assert "ivr_hook_duration_seconds_bucket" in client.get("/metrics").get_data(as_text=True)
 
 
+def test_every_hook_answer_has_its_series_before_the_first_call(client):
+    # An alert on increase() misses the call that creates a series, so each starts at 0.
+    text = client.get("/metrics").get_data(as_text=True)
+    for endpoint in ("pre_order", "complete"):
+        assert f'ivr_hook_calls_total{{endpoint="{endpoint}",errortext="Service unavailable"}}' in text
+
+
 def test_metrics_count_lockouts(app, client):
     app.config.update(IVR_LOCKOUT_THRESHOLD=3, IVR_LOCKOUT_SECONDS=60)
     before = metric_value(client, "ivr_hook_lockouts_total")
