@@ -95,16 +95,18 @@ def backend_config(backend, tmp_path_factory):
         db.engine.dispose()
     name = settings["DATABASE_URL"].rsplit("/", 1)[1]
     bouncer = None
-    if backend == "pgbouncer":
-        bouncer = PgBouncer(POSTGRES_ADMIN_URL, tmp_path_factory.mktemp("pgbouncer"))
-        bouncer.start()
-        settings = {**settings, "DATABASE_URL": bouncer.url(name), "IVR_TRANSACTION_POOLING": True}
-    yield settings
-    if bouncer:
-        bouncer.stop()
-    if backend != "sqlite":
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        if backend == "pgbouncer":
+            bouncer = PgBouncer(POSTGRES_ADMIN_URL, tmp_path_factory.mktemp("pgbouncer"))
+            bouncer.start()
+            settings = {**settings, "DATABASE_URL": bouncer.url(name), "IVR_TRANSACTION_POOLING": True}
+        yield settings
+    finally:
+        if bouncer:
+            bouncer.stop()
+        if backend != "sqlite":
+            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def make_app(backend_config, **overrides):

@@ -42,7 +42,7 @@ class PgBouncer:
         self.upstream = psycopg.conninfo.conninfo_to_dict(upstream)
         self.folder = folder
         self.port = free_port()
-        self.process = None
+        self.process = self.log = None
 
     def url(self, database: str) -> str:
         """The URL of `database` through this PgBouncer."""
@@ -84,4 +84,5 @@ class PgBouncer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        self.log.close()
+        if self.log:
+            self.log.close()
