@@ -9,6 +9,8 @@ import pytest
 from ivr_module import create_app
 from ivr_module.config import ConfigError, from_environment
 from ivr_module.db import db
+from ivr_module.models import HookCall
+from tests.conftest import Hooks, count_rows
 
 
 @pytest.mark.parametrize("word, expected", [("true", True), ("1", True), ("On", True),
@@ -62,3 +64,13 @@ def test_without_a_pooler_statements_may_be_prepared(app, backend):
             assert connection.driver_connection.prepare_threshold is not None
         finally:
             connection.close()
+
+
+def test_a_failed_log_write_leaves_no_transaction_open(pooled_app, caplog):
+    from ivr_module.services.hook_log import record_hook_call
+
+    with pooled_app.test_request_context():
+        record_hook_call(endpoint=None, success=False, error_text="Input invalid", detail="", duration_ms=1)
+    assert "hook call not recorded" in caplog.text  # the endpoint column refuses NULL
+    Hooks(pooled_app.test_client()).pre_order("1234567897")
+    assert count_rows(pooled_app, HookCall) == 1

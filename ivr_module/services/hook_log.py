@@ -132,7 +132,7 @@ class HookLogWriter:
 
     Behind a transaction pooler (`transaction_pooling`) a setting of the connection would stay
     on whichever server connection it landed on: synchronous_commit is then set for each write's
-    own transaction instead, sent in one pipeline with the INSERT (still one round trip).
+    own transaction instead (SET LOCAL), sent in one pipeline with the INSERT: one round trip.
     """
 
     def __init__(self, database_uri: str, transaction_pooling: bool = False):
@@ -173,9 +173,17 @@ class HookLogWriter:
         if not self.transaction_pooling:
             yield connection  # synchronous_commit is off for the whole session
             return
-        with connection.pipeline(), connection.transaction():
-            connection.execute(SYNCHRONOUS_COMMIT_OFF_HERE)
-            yield connection
+        # BEGIN to COMMIT queued in one pipeline, one round trip as without a pooler (psycopg's
+        # transaction() would wait for its BEGIN and its COMMIT apart).
+        try:
+            with connection.pipeline():
+                connection.execute("BEGIN")
+                connection.execute(SYNCHRONOUS_COMMIT_OFF_HERE)
+                yield connection
+                connection.execute("COMMIT")
+        except BaseException:
+            self.dispose()  # it may be left inside the failed transaction, holding a server
+            raise
 
     def _execute(self, statement: str, values: list) -> None:
         with self.writing() as connection:
