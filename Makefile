@@ -54,10 +54,16 @@ run: install
 
 # The whole suite, on SQLite + the in-process cache, then on PostgreSQL + Redis. The reliability
 # tests (tests/reliability: gunicorn, faults, schemathesis) need PostgreSQL + Redis, so they run
-# in the second leg only; docs/RELIABILITY.md says what they show.
+# in the second leg only; docs/RELIABILITY.md says what they show. The third leg runs the hook
+# and payment tests once more through PgBouncer in transaction pooling mode (docs/OPERATIONS.md).
+POOLED_TESTS := tests/test_hooks_pre_order.py tests/test_hooks_complete.py tests/test_hooks_input.py \
+	tests/test_concurrency.py tests/test_hook_log.py tests/test_group_commit.py \
+	tests/test_checkout_api.py tests/test_transaction_pooling.py
+
 test: install-dev
 	$(BIN)/python -m pytest --backend sqlite --ignore=tests/reliability
 	$(BIN)/python -m pytest --backend postgres
+	$(BIN)/python -m pytest --backend pgbouncer $(POOLED_TESTS)
 
 # Hook latency and throughput on PostgreSQL + Redis, then SQLite (docs/BENCHMARKS.md).
 bench: install-dev

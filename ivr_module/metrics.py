@@ -1,4 +1,6 @@
-"""Prometheus metrics: hook calls by endpoint and answer, their latency, payments recorded.
+"""Prometheus metrics: hook calls by endpoint and answer, their latency, payments, lockouts, readiness.
+
+deploy/prometheus/ alerts on them (docs/OPERATIONS.md, "Alerts").
 
 Under gunicorn the workers share their counts through PROMETHEUS_MULTIPROC_DIR (set by
 gunicorn.conf.py); without it, /metrics shows this process alone.
@@ -15,6 +17,9 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import GaugeMetricFamily
+
+from .services.results import HookError
 
 HOOK_CALLS = Counter(
     "ivr_hook_calls_total", "Hook calls by endpoint and the error text answered", ["endpoint", "errortext"]
@@ -26,6 +31,18 @@ HOOK_LATENCY = Histogram(
     buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
 PAYMENTS = Counter("ivr_payments_recorded_total", "IVR transactions recorded", ["currency"])
+# No address label: an attacker could make it grow without bound (the hook-call log has them).
+LOCKOUTS = Counter("ivr_hook_lockouts_total", "Addresses locked out of the hooks after repeated `User invalid`")
+
+
+def _every_answer_from_zero() -> None:
+    # A series born at 1 shows no increase() to an alert; born at 0, its first call does.
+    for endpoint in ("pre_order", "complete"):
+        for errortext in ["success", *HookError]:
+            HOOK_CALLS.labels(endpoint, errortext)
+
+
+_every_answer_from_zero()
 
 
 def observe_hook_call(endpoint: str, errortext: str, seconds: float) -> None:
@@ -34,11 +51,29 @@ def observe_hook_call(endpoint: str, errortext: str, seconds: float) -> None:
     HOOK_LATENCY.labels(endpoint).observe(seconds)
 
 
-def metrics_page() -> tuple[bytes, str]:
+class _Readiness:
+    """ivr_ready{check}: the readiness checks, measured now by the process that is scraped."""
+
+    def __init__(self, checks: dict[str, bool]):
+        self.checks = checks
+
+    def collect(self):
+        """One gauge family: 1 per check that passes, 0 per check that fails."""
+        family = GaugeMetricFamily("ivr_ready", "Whether the database and the cache answer (/readyz)",
+                                   labels=["check"])
+        for name, ok in self.checks.items():
+            family.add_metric([name], 1.0 if ok else 0.0)
+        yield family
+
+
+def metrics_page(readiness: dict[str, bool]) -> tuple[bytes, str]:
     """The text exposition of every metric, across workers when running multiprocess."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = REGISTRY
-    return generate_latest(registry), CONTENT_TYPE_LATEST
+    # Measured per scrape, never stored: a registry of its own, appended to the page.
+    now = CollectorRegistry()
+    now.register(_Readiness(readiness))
+    return generate_latest(registry) + generate_latest(now), CONTENT_TYPE_LATEST

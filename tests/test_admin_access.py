@@ -1,7 +1,6 @@
 """Who may open what in the admin: login first, then the role's rights (CONTRACT.md section 7)."""
 
 import pytest
-from flask import g
 from sqlalchemy import func, select
 
 from ivr_module.db import db

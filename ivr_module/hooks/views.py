@@ -95,6 +95,9 @@ def _handle(endpoint: str, serve, answer) -> Response:
         logger.exception("%s: unexpected error", endpoint)
         result = refuse(HookError.SERVICE_UNAVAILABLE, "internal error (see the application log)")
     seconds = time.perf_counter() - started
+    # The answer is decided: end the call's read transaction now, not at teardown. Behind a
+    # transaction pooler it would hold a server connection while the log row waits for one.
+    db.session.close()
     observe_hook_call(endpoint, result.errortext, seconds)
     record_hook_call(
         endpoint=endpoint,
