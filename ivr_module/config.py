@@ -24,6 +24,8 @@ DEFAULTS = {
     "IVR_TRUSTED_PROXIES": 0,
     "IVR_DEFAULT_CURRENCY": "TRY",
     "IVR_TIMEZONE": "UTC",
+    # The language of the admin's caller hints (en or tr).
+    "IVR_DEFAULT_LOCALE": "en",
     "IVR_ADMIN_LOGIN_FREE_ATTEMPTS": 5,
     "IVR_ADMIN_LOGIN_DELAY_SECONDS": 30,
     # Where the module's pages live in the app (docs/EMBEDDING.md); "" is the app's root.

@@ -17,7 +17,9 @@ from prometheus_client import (
 )
 
 HOOK_CALLS = Counter(
-    "ivr_hook_calls_total", "Hook calls by endpoint and the error text answered", ["endpoint", "errortext"]
+    "ivr_hook_calls_total",
+    "Hook calls by endpoint, the error text answered and its failure code",
+    ["endpoint", "errortext", "code"],
 )
 HOOK_LATENCY = Histogram(
     "ivr_hook_duration_seconds",
@@ -28,9 +30,9 @@ HOOK_LATENCY = Histogram(
 PAYMENTS = Counter("ivr_payments_recorded_total", "IVR transactions recorded", ["currency"])
 
 
-def observe_hook_call(endpoint: str, errortext: str, seconds: float) -> None:
-    """Count one hook call and its latency."""
-    HOOK_CALLS.labels(endpoint, errortext or "success").inc()
+def observe_hook_call(endpoint: str, errortext: str, code: str | None, seconds: float) -> None:
+    """Count one hook call (by its answer and failure code) and its latency."""
+    HOOK_CALLS.labels(endpoint, errortext or "success", code or "success").inc()
     HOOK_LATENCY.labels(endpoint).observe(seconds)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..cache import cache_prefetch
 from ..db import db
 from ..metrics import observe_hook_call
+from ..services.failure_codes import failure_code
 from ..services.ivr import complete_payment, read_pre_order
 from ..services.hook_log import record_hook_call
 from ..services.results import HookError, HookResult, refuse
@@ -95,7 +96,7 @@ def _handle(endpoint: str, serve, answer) -> Response:
         logger.exception("%s: unexpected error", endpoint)
         result = refuse(HookError.SERVICE_UNAVAILABLE, "internal error (see the application log)")
     seconds = time.perf_counter() - started
-    observe_hook_call(endpoint, result.errortext, seconds)
+    observe_hook_call(endpoint, result.errortext, failure_code(result.errortext, result.detail), seconds)
     record_hook_call(
         endpoint=endpoint,
         remote_addr=request.remote_addr,
