@@ -24,6 +24,8 @@ DEFAULTS = {
     "IVR_TRUSTED_PROXIES": 0,
     "IVR_DEFAULT_CURRENCY": "TRY",
     "IVR_TIMEZONE": "UTC",
+    # The language of the admin's caller hints (en or tr).
+    "IVR_DEFAULT_LOCALE": "en",
     # Admin login: tries per (username, address) and per address in each window (admin/throttle.py).
     "IVR_ADMIN_LOGIN_FREE_ATTEMPTS": 5,
     "IVR_ADMIN_LOGIN_ADDRESS_ATTEMPTS": 20,

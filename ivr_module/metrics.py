@@ -19,10 +19,13 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
+from .services.failure_codes import failure_code
 from .services.results import HookError
 
 HOOK_CALLS = Counter(
-    "ivr_hook_calls_total", "Hook calls by endpoint and the error text answered", ["endpoint", "errortext"]
+    "ivr_hook_calls_total",
+    "Hook calls by endpoint, the error text answered and its failure code",
+    ["endpoint", "errortext", "code"],
 )
 HOOK_LATENCY = Histogram(
     "ivr_hook_duration_seconds",
@@ -37,17 +40,19 @@ LOCKOUTS = Counter("ivr_hook_lockouts_total", "Addresses locked out of the hooks
 
 def _every_answer_from_zero() -> None:
     # A series born at 1 shows no increase() to an alert; born at 0, its first call does.
+    # (Each text with its plainest code; finer codes of one text are born at their first call.)
     for endpoint in ("pre_order", "complete"):
-        for errortext in ["success", *HookError]:
-            HOOK_CALLS.labels(endpoint, errortext)
+        HOOK_CALLS.labels(endpoint, "success", "success")
+        for error in HookError:
+            HOOK_CALLS.labels(endpoint, error.value, failure_code(error.value, ""))
 
 
 _every_answer_from_zero()
 
 
-def observe_hook_call(endpoint: str, errortext: str, seconds: float) -> None:
-    """Count one hook call and its latency."""
-    HOOK_CALLS.labels(endpoint, errortext or "success").inc()
+def observe_hook_call(endpoint: str, errortext: str, code: str | None, seconds: float) -> None:
+    """Count one hook call (by its answer and failure code) and its latency."""
+    HOOK_CALLS.labels(endpoint, errortext or "success", code or "success").inc()
     HOOK_LATENCY.labels(endpoint).observe(seconds)
 
 

@@ -48,18 +48,22 @@ def metric_value(client, name, **labels):
     return 0.0
 
 
-def test_metrics_count_hook_calls_by_error_text_and_payments(client, hooks, make_pre_order):
+def test_metrics_count_hook_calls_by_error_text_code_and_payments(client, hooks, make_pre_order):
     _, number = make_pre_order()
-    before_ok = metric_value(client, "ivr_hook_calls_total", endpoint="pre_order", errortext="success")
-    before_missing = metric_value(client, "ivr_hook_calls_total", endpoint="pre_order", errortext="Order not found")
+    ok = {"endpoint": "pre_order", "errortext": "success", "code": "success"}
+    mistyped = {"endpoint": "pre_order", "errortext": "Order not found", "code": "order_not_found_mistyped"}
+    unknown = {"endpoint": "pre_order", "errortext": "Order not found", "code": "order_not_found_unknown"}
+    before = {name: metric_value(client, "ivr_hook_calls_total", **labels)
+              for name, labels in (("ok", ok), ("mistyped", mistyped), ("unknown", unknown))}
     before_paid = metric_value(client, "ivr_payments_recorded_total", currency="EUR")
     hooks.pre_order(number)
-    hooks.pre_order("1234567897")
+    hooks.pre_order("1234567890")  # fails its check digit
+    hooks.pre_order("1234567897")  # a valid number never issued
     hooks.complete(number)
     hooks.complete(number)  # a replay records no payment
-    assert metric_value(client, "ivr_hook_calls_total", endpoint="pre_order", errortext="success") == before_ok + 1
-    assert metric_value(client, "ivr_hook_calls_total", endpoint="pre_order",
-                        errortext="Order not found") == before_missing + 1
+    assert metric_value(client, "ivr_hook_calls_total", **ok) == before["ok"] + 1
+    assert metric_value(client, "ivr_hook_calls_total", **mistyped) == before["mistyped"] + 1
+    assert metric_value(client, "ivr_hook_calls_total", **unknown) == before["unknown"] + 1
     assert metric_value(client, "ivr_payments_recorded_total", currency="EUR") == before_paid + 1
     assert "ivr_hook_duration_seconds_bucket" in client.get("/metrics").get_data(as_text=True)
 

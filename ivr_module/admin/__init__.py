@@ -15,14 +15,14 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from ..resources import resource_path
-from ..models import HookCall, IVRTransaction, PreOrder, User
+from ..models import FailureHint, HookCall, IVRTransaction, PreOrder, User
 from .auth import AuthView
 from .dashboard import DashboardView
 from .formatting import parse_timezone
 from .lookup import LookupView
 from .security import add_security_headers
 from .throttle import LoginThrottle
-from .views import FailedAttemptView, PreOrderView, TransactionView, UserView
+from .views import CallerHintView, FailedAttemptView, PreOrderView, TransactionView, UserView
 
 ASSETS = "ivr_admin_assets"
 
@@ -62,6 +62,7 @@ def _views(db, with_accounts: bool) -> list:
             IVRTransaction, db, name="Transactions", endpoint="ivr_admin_transactions", url="transactions"
         ),
         PreOrderView(PreOrder, db, name="Pre-orders", endpoint="ivr_admin_pre_orders", url="pre-orders"),
+        CallerHintView(FailureHint, db, name="Caller hints", endpoint="ivr_admin_hints", url="caller-hints"),
         AuthView(name="Account", endpoint="ivr_admin_auth", url="auth"),
     ]
     if with_accounts:

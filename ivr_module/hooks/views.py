@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..cache import cache_prefetch
 from ..db import db
 from ..metrics import observe_hook_call
+from ..services.failure_codes import failure_code
 from ..services.ivr import complete_payment, read_pre_order
 from ..services.hook_log import record_hook_call
 from ..services.results import HookError, HookResult, refuse
@@ -98,7 +99,7 @@ def _handle(endpoint: str, serve, answer) -> Response:
     # The answer is decided: end the call's read transaction now, not at teardown. Behind a
     # transaction pooler it would hold a server connection while the log row waits for one.
     db.session.close()
-    observe_hook_call(endpoint, result.errortext, seconds)
+    observe_hook_call(endpoint, result.errortext, failure_code(result.errortext, result.detail), seconds)
     record_hook_call(
         endpoint=endpoint,
         remote_addr=request.remote_addr,

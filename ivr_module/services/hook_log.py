@@ -14,6 +14,7 @@ from ..config import postgres_connect_args
 from ..db import db, naive_utc, utcnow
 from ..models import HookCall
 from .card_masking import mask_card_numbers
+from .failure_codes import failure_code
 from .group_commit import GroupCommit
 
 logger = logging.getLogger(__name__)
@@ -144,6 +145,7 @@ def record_hook_call(**fields) -> None:
         "reference_number": loggable(fields.get("reference_number"), 128),
         "success": fields["success"],
         "error_text": fields["error_text"],
+        "error_code": failure_code(fields["error_text"], fields["detail"]),
         "detail": loggable(fields["detail"], 512),
         "duration_ms": fields["duration_ms"],
         "request_id": loggable(fields.get("request_id"), 64),
