@@ -8,6 +8,7 @@ from .pre_order import (
     PreOrderLine,
     PreOrderStatus,
 )
+from .retired_order_number import RetiredOrderNumber
 from .transaction import IVRTransaction
 from .user import Role, User
 
@@ -19,6 +20,7 @@ __all__ = [
     "PreOrder",
     "PreOrderLine",
     "PreOrderStatus",
+    "RetiredOrderNumber",
     "Role",
     "User",
 ]
