@@ -78,7 +78,9 @@ def hooks_work_without_cache(app, make_pre_order, hooks):
         checkout.change_pre_order(pre_order_id, {"shipping_amount": "0"})
     assert pre_order_answer_failed(hooks.pre_order(number), "Basket Changed")
     with app.app_context():
-        checkout.issue_order_number(pre_order_id)
+        retired, number = number, checkout.issue_order_number(pre_order_id)[0].order_number
+    assert pre_order_answer_failed(hooks.pre_order(retired), "Order Not Found")
+    assert hooks.complete(retired, reference="R-0")["orderResultResponse"]["result"]["errortext"] == "Order Not Found"
     assert hooks.complete(number, reference="R-1")["orderResultResponse"]["result"]["success"] is True
     assert hooks.complete(number, reference="R-1")["orderResultResponse"]["result"]["success"] is True
     assert hooks.complete(number, reference="R-2")["orderResultResponse"]["result"]["errortext"] == "Order Not Found"
