@@ -3,12 +3,13 @@
 from pathlib import Path
 
 from flask_migrate import Migrate
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
 from .cache import CacheHealth, cache
 from .admin import init_admin
+from .counters import counters_for_cache
 from .db import configure_sqlite, db
+from .remote_address import trusted_proxies_of
 from .services.hook_log import HookLogWriter
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -24,6 +25,9 @@ class IVRState:
         self.allowed_networks = config.parse_allowed_networks(app.config["IVR_ALLOWED_IPS"])
         self.previous_password_until = config.parse_rotation_end(app.config)
         self.cache_health = CacheHealth()
+        self.counters = None  # atomic counters beside the cache, once the cache is set up
+        # Read per request by remote_address(); the host's requests are never rewritten.
+        self.trusted_proxies = trusted_proxies_of(app.config)
 
 
 class IVRModule:
@@ -46,10 +50,6 @@ class IVRModule:
         app.config.setdefault("SQLALCHEMY_DATABASE_URI", uri)
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(uri))
         app.extensions["ivr"] = IVRState(app)
-        proxies = app.config["IVR_TRUSTED_PROXIES"]
-        if proxies:
-            # Believe X-Forwarded-For/-Proto only as far back as our own proxies reach.
-            app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
         db.init_app(app)
         with app.app_context():
@@ -57,6 +57,7 @@ class IVRModule:
                 configure_sqlite(db.engine)
         migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
         cache.init_app(app, config=config.cache_config(app.config))
+        app.extensions["ivr"].counters = counters_for_cache(app)
 
         self._register_blueprints(app)
         init_admin(app)

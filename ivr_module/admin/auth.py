@@ -13,6 +13,7 @@ from wtforms.validators import InputRequired, Length
 
 from ..db import db, utcnow
 from ..models import User
+from ..remote_address import remote_address
 from . import throttle
 from .access import SecuredView, safe_next
 
@@ -79,7 +80,7 @@ class AuthView(SecuredView, BaseView):
 
     def _attempt(self, form: LoginForm):
         """Try the credentials; None on success, else the HTTP status to answer with."""
-        username, address = form.username.data.strip(), request.remote_addr
+        username, address = form.username.data.strip(), remote_address()
         wait = throttle.seconds_to_wait(username, address)
         if wait:
             flash(f"Too many failed logins. Try again in {wait} seconds.", "error")

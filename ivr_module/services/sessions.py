@@ -4,10 +4,12 @@ The seed's "pre-order cache" maps an order number to its pre-order session. Here
 is a small immutable summary of the pre-order. Readers fill a miss from the database with
 `add`, writers publish the new state with `set` after they commit, so a slow reader never
 puts back what a writer replaced. The cache is never the authority for money: `complete`
-reads the pre-order itself, under a row lock.
+reads the pre-order itself, under a row lock. The cache holds JSON only (ivr_module.cache_backends;
+Flask-Caching's own backends would pickle): a value that is not a session is a miss.
 """
 
 import json
+import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -19,6 +21,8 @@ from ..cache import cache_add, cache_get, cache_set
 from ..db import db, utcnow
 from ..models import PreOrder
 from ..models.pre_order import basket_amount, basket_changed, discounted_price, real_price
+
+logger = logging.getLogger(__name__)
 
 # An upper bound on how long an entry lives, whatever the order number's own time to live.
 SESSION_CACHE_SECONDS = 300
@@ -82,7 +86,7 @@ class OrderSession:
         return self.expires_at <= (now or utcnow())
 
     def to_json(self) -> str:
-        """Serialise for the cache (JSON: no pickles from a shared Redis)."""
+        """Serialise for the cache, as JSON text."""
         return json.dumps(asdict(self), default=str, separators=(",", ":"))
 
     @classmethod
@@ -115,11 +119,23 @@ def _cache_seconds(session: OrderSession) -> int:
     return max(0, min(remaining, SESSION_CACHE_SECONDS))
 
 
+def _cached_session(order_number: str) -> Optional[OrderSession]:
+    """The cached session, or None on a miss or when the cached value is not a session."""
+    cached = cache_get(session_key(order_number))
+    if cached is None:
+        return None
+    try:
+        return OrderSession.from_json(cached)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        logger.warning("cached session of %s is malformed; read from the database", order_number)
+        return None
+
+
 def find_session(order_number: str) -> Optional[OrderSession]:
     """The session of an issued order number, from the cache or else the database."""
-    cached = cache_get(session_key(order_number))
-    if cached is not None:
-        return OrderSession.from_json(cached)
+    session = _cached_session(order_number)
+    if session is not None:
+        return session
     pre_order = db.session.scalar(select(PreOrder).where(PreOrder.order_number == order_number))
     if pre_order is None:
         return None
