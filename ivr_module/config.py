@@ -26,6 +26,8 @@ DEFAULTS = {
     "IVR_TIMEZONE": "UTC",
     "IVR_ADMIN_LOGIN_FREE_ATTEMPTS": 5,
     "IVR_ADMIN_LOGIN_DELAY_SECONDS": 30,
+    # A hook body must arrive whole within this time (a trickling client is cut off).
+    "IVR_HOOK_BODY_READ_TIMEOUT_SECONDS": 10,
 }
 
 # Settings read from the environment as whole numbers: those whose default is one, so a new

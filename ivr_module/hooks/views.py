@@ -20,7 +20,8 @@ from ..services.results import HookError, HookResult, refuse
 from ..remote_address import remote_address
 from ..services.vendor_auth import check_vendor
 from . import bp
-from .parsing import InputInvalid, decode_object, parse_complete, parse_pre_order, presented, read_body
+from .body import read_body
+from .parsing import InputInvalid, decode_object, parse_complete, parse_pre_order, presented
 
 logger = logging.getLogger(__name__)
 

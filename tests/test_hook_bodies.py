@@ -1,0 +1,149 @@
+"""Hook bodies on a real server: over-large, chunked and trickling bodies are answered in shape."""
+
+import json
+import socket
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from ivr_module.config import HOOK_BODY_LIMIT
+from tests.conftest import IVR_PASSWORD, IVR_USERNAME, dispose, make_app
+from tests.test_vendor_access import last_detail
+
+PATH = "/hooks/ivr/pre_order/"
+GOOD_BODY = json.dumps({"username": IVR_USERNAME, "password": IVR_PASSWORD, "orderNumber": "1234567897"})
+
+
+@pytest.fixture
+def served(app, backend_config):
+    """(app, port): the app on a real threaded werkzeug server; bodies must arrive within 1 s."""
+    app = make_app(backend_config, IVR_HOOK_BODY_READ_TIMEOUT_SECONDS=1)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, server.server_port
+    server.shutdown()
+    thread.join()
+    dispose(app)
+
+
+def connect(port) -> socket.socket:
+    """A raw connection; reads wait at most 20 s, so a server that never answers fails the test."""
+    conn = socket.create_connection(("127.0.0.1", port))
+    conn.settimeout(20)
+    return conn
+
+
+def send_head(conn, *headers: str) -> None:
+    lines = [f"POST {PATH} HTTP/1.1", "Host: localhost", "Content-Type: application/json", *headers]
+    conn.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+
+
+def read_answer(conn) -> tuple[str, dict]:
+    """The status line and JSON body of one response (read by its Content-Length)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        assert chunk, f"connection closed before an answer: {data!r}"
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    lines = head.decode().split("\r\n")
+    length = next(int(line.split(":")[1]) for line in lines if line.lower().startswith("content-length"))
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        assert chunk, "connection closed in the middle of the answer"
+        body += chunk
+    return lines[0], json.loads(body)
+
+
+def errortext(answer: dict) -> str:
+    return answer["result"]["errortext"]
+
+
+def test_a_declared_over_large_body_is_answered_before_it_is_sent(served):
+    app, port = served
+    with connect(port) as conn:
+        send_head(conn, f"Content-Length: {HOOK_BODY_LIMIT + 1}")
+        status, answer = read_answer(conn)  # not a byte of the body sent
+    assert status == "HTTP/1.1 200 OK"
+    assert errortext(answer) == "Input invalid"
+    assert "declared body" in last_detail(app).detail
+
+
+def test_a_client_that_sends_its_over_large_body_anyway_reads_the_answer(served):
+    _, port = served
+    body = b"x" * (2 * HOOK_BODY_LIMIT)
+    with connect(port) as conn:
+        send_head(conn, f"Content-Length: {len(body)}")
+        conn.sendall(body)  # a connection reset here would fail the test
+        status, answer = read_answer(conn)
+    assert errortext(answer) == "Input invalid"
+
+
+def test_a_chunked_body_is_cut_at_the_limit(served):
+    app, port = served
+    with connect(port) as conn:
+        send_head(conn, "Transfer-Encoding: chunked")
+        piece = b"x" * 65536
+        for _ in range(HOOK_BODY_LIMIT // len(piece) + 1):  # over the limit, and never ended
+            conn.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
+        status, answer = read_answer(conn)
+    assert errortext(answer) == "Input invalid"
+    assert "cut" in last_detail(app).detail
+
+
+def test_a_chunked_body_under_the_limit_is_parsed(served):
+    _, port = served
+    with connect(port) as conn:
+        send_head(conn, "Transfer-Encoding: chunked")
+        conn.sendall(b"%x\r\n%s\r\n0\r\n\r\n" % (len(GOOD_BODY), GOOD_BODY.encode()))
+        status, answer = read_answer(conn)
+    assert errortext(answer) == "Order not found"
+
+
+def test_a_trickling_body_is_cut_after_the_read_timeout(served):
+    app, port = served
+    with connect(port) as conn:
+        send_head(conn, f"Content-Length: {len(GOOD_BODY)}")
+        stop = threading.Event()
+
+        def trickle():
+            for byte in GOOD_BODY.encode()[:-1]:  # one byte every 0.2 s: never a silent second
+                if stop.wait(0.2):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+        sender = threading.Thread(target=trickle)
+        sender.start()
+        try:
+            status, answer = read_answer(conn)
+        finally:
+            stop.set()
+            sender.join()
+    assert errortext(answer) == "Input invalid"
+    assert "not received within 1 s" in last_detail(app).detail
+
+
+def test_a_body_that_stops_short_is_cut_after_the_read_timeout(served):
+    _, port = served
+    with connect(port) as conn:
+        send_head(conn, f"Content-Length: {len(GOOD_BODY)}")
+        conn.sendall(GOOD_BODY.encode()[:10])
+        status, answer = read_answer(conn)
+    assert errortext(answer) == "Input invalid"
+
+
+def test_hook_and_api_answers_are_not_sniffed(client):
+    hook = client.post(PATH, data=GOOD_BODY)
+    api = client.get("/api/pre-orders/1")  # 401: no token
+    assert hook.headers["X-Content-Type-Options"] == "nosniff"
+    assert api.status_code == 401
+    assert api.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_nosniff_stays_on_the_modules_blueprints(client):
+    assert "X-Content-Type-Options" not in client.get("/healthz").headers
