@@ -24,9 +24,13 @@ CHUNK = 64 * 1024
 DISCARD_LIMIT = 8 * HOOK_BODY_LIMIT
 
 
-def _read_guard(deadline: float):
-    """A guard that cuts this request's socket at the deadline (a no-op without a socket)."""
-    sock = request.environ.get("gunicorn.socket") or request.environ.get("werkzeug.socket")
+def _socket_of(environ):
+    """The connection's socket, where the server tells it (gunicorn, werkzeug)."""
+    return environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
+
+
+def _read_guard(sock, deadline: float):
+    """A guard that cuts the socket's reads at the deadline (a no-op without a socket)."""
     return WATCHDOG.guard(sock, deadline) if sock is not None else _NoGuard()
 
 
@@ -42,10 +46,11 @@ class _NoGuard:
 
 def _discard_the_rest_after_answering(stream, deadline: float) -> None:
     """Once the answer is out, read and drop what the client still sends (bounded)."""
+    sock = _socket_of(request.environ)  # the request context is gone when the server closes
 
     def discard():
         left = DISCARD_LIMIT
-        with _read_guard(deadline):
+        with _read_guard(sock, deadline):
             try:
                 while left > 0 and (chunk := stream.read(min(CHUNK, left))):
                     left -= len(chunk)
@@ -68,7 +73,7 @@ def read_body(limit: int = HOOK_BODY_LIMIT) -> bytes:
         _discard_the_rest_after_answering(stream, deadline)
         raise InputInvalid(f"declared body of {declared} bytes is over the {limit}-byte limit")
     kept, size = [], 0
-    with _read_guard(deadline) as guard:
+    with _read_guard(_socket_of(request.environ), deadline) as guard:
         try:
             while chunk := stream.read(CHUNK):
                 kept.append(chunk)
