@@ -9,15 +9,14 @@ value of another program) is a miss, logged, and the caller falls back to the da
 import json
 import logging
 
-from cachelib.serializers import JSONSerializer
 from flask_caching.backends.rediscache import RedisCache
 from flask_caching.backends.simplecache import SimpleCache
 
 logger = logging.getLogger(__name__)
 
 
-class StrictJSONSerializer(JSONSerializer):
-    """JSON both ways; a value that is not JSON is read as a miss and logged."""
+class StrictJSONSerializer:
+    """cachelib's serializer interface, JSON both ways; a value that is not JSON is a logged miss."""
 
     def dumps(self, value, *args, **kwargs) -> bytes:
         """JSON text of the value; a value JSON cannot hold is a programming error, raised."""
