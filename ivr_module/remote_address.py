@@ -28,10 +28,10 @@ def parse_trusted_proxies(value):
         if value < 0:
             raise ConfigError("IVR_TRUSTED_PROXIES must not be negative")
         return value
-    items = value.replace(",", " ").split() if isinstance(value, str) else list(value)
     try:
+        items = value.replace(",", " ").split() if isinstance(value, str) else list(value)
         return tuple(ipaddress.ip_network(str(item).strip(), strict=False) for item in items)
-    except ValueError as error:
+    except (TypeError, ValueError) as error:
         raise ConfigError(f"IVR_TRUSTED_PROXIES: {error}") from None
 
 

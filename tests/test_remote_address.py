@@ -39,7 +39,7 @@ def test_client_address(trusted, peer, forwarded_for, expected):
     assert client_address(environ, parse_trusted_proxies(trusted)) == expected
 
 
-@pytest.mark.parametrize("value", ["-1", "10.0.0.0/33", "proxy.example.com"])
+@pytest.mark.parametrize("value", ["-1", -1, "10.0.0.0/33", "proxy.example.com", True, 1.5])
 def test_a_malformed_setting_is_refused_at_start(value):
     with pytest.raises(ConfigError, match="IVR_TRUSTED_PROXIES"):
         create_app({"SECRET_KEY": "k" * 32, "IVR_TRUSTED_PROXIES": value})
