@@ -180,3 +180,14 @@ def test_hook_and_api_answers_are_not_sniffed(client):
 
 def test_nosniff_stays_on_the_modules_blueprints(client):
     assert "X-Content-Type-Options" not in client.get("/healthz").headers
+
+
+def test_a_body_whose_sender_stops_early_is_input_invalid(served):
+    app, port = served
+    with connect(port) as conn:
+        send_head(conn, f"Content-Length: {len(GOOD_BODY)}")
+        conn.sendall(GOOD_BODY.encode()[:10])
+        conn.shutdown(socket.SHUT_WR)  # the client has nothing more to send
+        status, answer = read_answer(conn)
+    assert errortext(answer) == "Input invalid"
+    assert "ended before its declared length" in last_detail(app).detail

@@ -86,4 +86,6 @@ def read_body(limit: int = HOOK_BODY_LIMIT) -> bytes:
                 raise InputInvalid("body ended before its declared length") from None
     if guard.expired:
         raise InputInvalid(f"body not received within {timeout} s")
+    if declared is not None and size < declared:  # some servers end a cut body quietly
+        raise InputInvalid("body ended before its declared length")
     return b"".join(kept)
