@@ -7,7 +7,7 @@ from flask_migrate import Migrate
 from . import config
 from .cache import CacheHealth, cache
 from .admin import init_admin
-from .counters import counters_for_cache
+from .attempts import attempts_for_cache
 from .db import configure_sqlite, db
 from .remote_address import trusted_proxies_of
 from .services.hook_log import HookLogWriter
@@ -25,7 +25,7 @@ class IVRState:
         self.allowed_networks = config.parse_allowed_networks(app.config["IVR_ALLOWED_IPS"])
         self.previous_password_until = config.parse_rotation_end(app.config)
         self.cache_health = CacheHealth()
-        self.counters = None  # atomic counters beside the cache, once the cache is set up
+        self.attempts = None  # credential-check admission beside the cache, once it is set up
         # Read per request by remote_address(); the host's requests are never rewritten.
         self.trusted_proxies = trusted_proxies_of(app.config)
 
@@ -57,7 +57,7 @@ class IVRModule:
                 configure_sqlite(db.engine)
         migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
         cache.init_app(app, config=config.cache_config(app.config))
-        app.extensions["ivr"].counters = counters_for_cache(app)
+        app.extensions["ivr"].attempts = attempts_for_cache(app)
 
         self._register_blueprints(app)
         init_admin(app)

@@ -165,6 +165,13 @@ def test_concurrent_bad_calls_get_no_more_checks_than_the_threshold(app, credent
     assert call(app.test_client()) == "User invalid"  # locked out
 
 
+def test_concurrent_good_calls_are_never_refused(app, credential_checks):
+    app.config.update(IVR_LOCKOUT_THRESHOLD=3, IVR_LOCKOUT_SECONDS=60)
+    answers = all_at_once([lambda: call(app.test_client())] * 30)
+    assert answers == ["Order not found"] * 30  # they wait for checks in flight, not refused
+    assert len(credential_checks) == 30
+
+
 def test_an_allow_listed_address_is_never_locked_out(app_with):
     app = app_with(IVR_ALLOWED_IPS="198.51.100.0/24", IVR_LOCKOUT_THRESHOLD=3)
     client = app.test_client()

@@ -10,7 +10,7 @@ import ipaddress
 
 from flask import current_app
 
-from .. import counters
+from .. import attempts
 from ..db import utcnow
 from .results import HookError, refuse
 
@@ -76,11 +76,12 @@ def lockout_key(remote_addr: str) -> str:
 
 
 class Lockout:
-    """Consecutive `User invalid` answers to one address, counted before each credential check.
+    """Consecutive `User invalid` answers to one address, counted atomically around each check.
 
-    Every call takes its number first (an atomic increment); only the first `threshold` of a
-    window get a check, so concurrent bad calls cannot outrun the count. A good call clears it;
-    the threshold-th failure locks the address for IVR_LOCKOUT_SECONDS from then on.
+    A call is admitted to the credential check only while the failures and the checks in flight
+    stay under the threshold (ivr_module/attempts.py), so concurrent bad calls cannot outrun the
+    count. A good call ends the run; the threshold-th failure locks the address for
+    IVR_LOCKOUT_SECONDS from then on.
     """
 
     def __init__(self, remote_addr: str):
@@ -88,23 +89,20 @@ class Lockout:
         self.threshold = config["IVR_LOCKOUT_THRESHOLD"]
         self.seconds = config["IVR_LOCKOUT_SECONDS"]
         self.key = lockout_key(remote_addr)
-        self.number = None
+        self.admitted = False
 
     def admit(self) -> bool:
-        """Take this call's number; False when the address is locked out."""
+        """Whether this call may have its credentials checked (False: locked out)."""
         if self.threshold <= 0:
             return True
-        self.number = counters.increment(self.key, self.seconds)
-        return self.number is None or self.number <= self.threshold
+        outcome = attempts.admit(self.key, self.threshold, self.seconds)
+        self.admitted = outcome == attempts.ADMITTED
+        return outcome != attempts.LOCKED
 
     def record(self, refused: bool) -> None:
-        """A good call ends the run; the threshold-th failure starts the lock's full time."""
-        if self.number is None:
-            return
-        if not refused:
-            counters.reset(self.key)
-        elif self.number == self.threshold:
-            counters.extend(self.key, self.seconds)
+        """End the admitted check with its outcome."""
+        if self.admitted:
+            attempts.release(self.key, refused, self.threshold, self.seconds)
 
 
 def check_vendor(username: str, password: str, remote_addr: str):
