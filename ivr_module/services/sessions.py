@@ -8,9 +8,13 @@ reads the pre-order itself, under a row lock.
 
 A number retired after a basket change is kept as a `RetiredNumber` marker under its own key,
 so the hooks answer `Order Not Found` to it without asking the database each time.
+
+The cache holds JSON only (ivr_module.cache_backends; Flask-Caching's own backends would pickle):
+a value that is neither a session nor a marker is a miss.
 """
 
 import json
+import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -23,6 +27,8 @@ from ..db import db, utcnow
 from ..models import PreOrder, RetiredOrderNumber
 from ..models.pre_order import basket_amount, basket_changed, discounted_price, real_price
 from ..models.retired_order_number import replaced_detail
+
+logger = logging.getLogger(__name__)
 
 # An upper bound on how long an entry lives, whatever the order number's own time to live.
 SESSION_CACHE_SECONDS = 300
@@ -86,7 +92,7 @@ class OrderSession:
         return self.expires_at <= (now or utcnow())
 
     def to_json(self) -> str:
-        """Serialise for the cache (JSON: no pickles from a shared Redis)."""
+        """Serialise for the cache, as JSON text."""
         return json.dumps(asdict(self), default=str, separators=(",", ":"))
 
     @classmethod
@@ -154,11 +160,23 @@ def _cache_seconds(session: OrderSession) -> int:
     return max(0, min(remaining, SESSION_CACHE_SECONDS))
 
 
+def _cached(order_number: str) -> Optional[OrderSession | RetiredNumber]:
+    """The cached session or retired marker; None on a miss or when the cached value is neither."""
+    cached = cache_get(session_key(order_number))
+    if cached is None:
+        return None
+    try:
+        return _from_cache(cached)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        logger.warning("cached session of %s is malformed; read from the database", order_number)
+        return None
+
+
 def find_session(order_number: str) -> Optional[OrderSession | RetiredNumber]:
     """The session of an issued order number, or its retired marker, from the cache or the database."""
-    cached = cache_get(session_key(order_number))
-    if cached is not None:
-        return _from_cache(cached)
+    found = _cached(order_number)
+    if found is not None:
+        return found
     pre_order = db.session.scalar(select(PreOrder).where(PreOrder.order_number == order_number))
     if pre_order is None:
         return _find_retired(order_number)
