@@ -26,6 +26,20 @@ DEFAULTS = {
     "IVR_TIMEZONE": "UTC",
     "IVR_ADMIN_LOGIN_FREE_ATTEMPTS": 5,
     "IVR_ADMIN_LOGIN_DELAY_SECONDS": 30,
+    # Named checkout API tokens, "name:token,name:token", beside (or instead of) CHECKOUT_API_TOKEN.
+    "CHECKOUT_API_TOKENS": None,
+    # Events for the storefront (docs/OPERATIONS.md): no URL, no sending; events are kept.
+    "IVR_WEBHOOK_URL": None,
+    "IVR_WEBHOOK_SECRET": None,
+    "IVR_WEBHOOK_TIMEOUT_SECONDS": 10,
+    # The first retry waits about this long, each next one twice as long; after the retry
+    # window an event is given up (failed).
+    "IVR_WEBHOOK_BACKOFF_SECONDS": 30,
+    "IVR_WEBHOOK_RETRY_SECONDS": 86400,
+    # The worker's queue on SQLite hosts (no REDIS_URL); default: the instance folder.
+    "IVR_QUEUE_FILE": None,
+    # The worker deletes hook-call rows older than this every night; 0 keeps them all.
+    "IVR_HOOK_CALL_RETENTION_DAYS": 0,
 }
 
 # Settings read from the environment as whole numbers: those whose default is one, so a new

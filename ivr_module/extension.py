@@ -24,6 +24,7 @@ class IVRState:
         self.allowed_networks = config.parse_allowed_networks(app.config["IVR_ALLOWED_IPS"])
         self.previous_password_until = config.parse_rotation_end(app.config)
         self.cache_health = CacheHealth()
+        self.huey = None  # the worker's queue, built on first use (ivr_module.worker)
 
 
 class IVRModule:

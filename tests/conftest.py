@@ -113,8 +113,14 @@ def _empty_tables():
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     else:
+        # The audit log's triggers refuse DELETE: set them aside while the tables are emptied.
+        triggers = db.session.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+        for name, _sql in triggers:
+            db.session.execute(text(f"DROP TRIGGER {name}"))
         for name in tables:
             db.session.execute(text(f"DELETE FROM {name}"))
+        for _name, sql in triggers:
+            db.session.execute(text(sql))
     db.session.commit()
 
 

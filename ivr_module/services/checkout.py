@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from ..db import begin_write, db, is_storable_text, rolled_back_on_error, utcnow
 from ..models import (
     CASH_REGISTER,
+    EventType,
     IllegalStatusMove,
     IVRTransaction,
     PreOrder,
@@ -24,6 +25,7 @@ from ..models import (
     PreOrderStatus,
 )
 from ..models.pre_order import ALLOWED_MOVES
+from .audit import record_action
 from .checkout_input import (
     MAX_AMOUNT,
     NOT_TEXT,
@@ -32,6 +34,7 @@ from .checkout_input import (
     PreOrderInput,
     field_errors,
 )
+from .events import record_event, record_number_replaced
 from .order_numbers import generate_order_number
 from .sessions import OrderSession, publish_session
 
@@ -156,6 +159,7 @@ def open_pre_order(data: dict) -> PreOrder:
         _set_payment_option(pre_order, given.payment_option)
         _check_total(pre_order)
         db.session.add(pre_order)
+        record_action("opened", pre_order)
         return commit_and_publish(pre_order)
 
 
@@ -172,6 +176,7 @@ def change_pre_order(pre_order_id: int, data: dict) -> PreOrder:
     given = _validated(PreOrderChange, data)
     with _locked(pre_order_id) as pre_order:
         _refuse_unless_changeable(pre_order, "changed")
+        basket_before = pre_order.basket_fingerprint()
         if "lines" in given.model_fields_set:
             pre_order.lines = _build_lines(given.lines)
         if "shipping_amount" in given.model_fields_set:
@@ -181,6 +186,8 @@ def change_pre_order(pre_order_id: int, data: dict) -> PreOrder:
         if "payment_option" in given.model_fields_set:
             _set_payment_option(pre_order, given.payment_option)
         _check_total(pre_order)
+        basket_changed = pre_order.basket_fingerprint() != basket_before
+        record_action("basket_changed" if basket_changed else "changed", pre_order)
         return commit_and_publish(pre_order)
 
 
@@ -243,24 +250,31 @@ def issue_order_number(pre_order_id: int, data: Optional[dict] = None) -> tuple[
             _refuse_unless_changeable(pre_order, "issued an order number")
             _refuse_unless_payable(pre_order)
             is_new = pre_order.order_number is None
+            old_number, changed_since_issue = pre_order.order_number, pre_order.basket_changed
             _assign_number(pre_order, given.order_number)
             pre_order.basket_snapshot = pre_order.basket_fingerprint()
             ttl = timedelta(seconds=current_app.config["IVR_ORDER_TTL_SECONDS"])
             pre_order.expires_at = utcnow() + ttl
             pre_order.move_to(PreOrderStatus.AWAITING_PAYMENT)
+            record_action("number_issued" if is_new else "number_reissued", pre_order)
+            if changed_since_issue:
+                record_number_replaced(pre_order, old_number)
             return commit_and_publish(pre_order), is_new
     except IntegrityError:
         # Another pre-order took the same number between our check and our commit.
         raise _number_in_use() from None
 
 
-def cancel_pre_order(pre_order_id: int) -> PreOrder:
-    """Cancel an unpaid pre-order; the hooks then answer `Order Not Found`."""
+def cancel_pre_order(pre_order_id: int, reason: Optional[str] = None) -> PreOrder:
+    """Cancel an unpaid pre-order (recording who and why); the hooks then answer `Order Not Found`."""
     with _locked(pre_order_id) as pre_order:
         try:
-            pre_order.move_to(PreOrderStatus.CANCELLED)
+            changed = pre_order.move_to(PreOrderStatus.CANCELLED)
         except IllegalStatusMove as refused:
             raise Conflict(f"pre_order_{pre_order.status}", str(refused)) from None
+        if changed:  # a repeat changes nothing and reports nothing
+            record_action("cancelled", pre_order, reason=reason)
+            record_event(EventType.CANCELLED, pre_order)
         return commit_and_publish(pre_order)
 
 

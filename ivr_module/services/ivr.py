@@ -14,6 +14,7 @@ from ..db import begin_write, db, rolled_back_on_error
 from ..metrics import PAYMENTS
 from ..models import CASH_REGISTER, IVRTransaction, PreOrder, PreOrderLine, PreOrderStatus
 from ..models.pre_order import check_move
+from .events import record_paid
 from .order_numbers import unknown_number_detail
 from .results import HookError, HookResult, refuse
 from .sessions import OrderSession, find_session, publish_session
@@ -113,6 +114,7 @@ def _record_payment(order_number: str, reference: str, staff_id: str) -> HookRes
             db.session.rollback()
             return outcome
         paid = _pay(db.session.connection(), outcome, reference, staff_id)
+        record_paid(paid.pre_order_id)  # the event commits with the payment, or not at all
         db.session.commit()
     # Only a committed payment is published and counted.
     publish_session(paid)
