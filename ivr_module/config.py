@@ -107,6 +107,23 @@ def parse_rotation_end(config):
     return end.astimezone(timezone.utc)
 
 
+def check_webhook_settings(config) -> None:
+    """Events are sent only to an http(s) URL, signed with a whsec_ secret (Standard Webhooks)."""
+    from standardwebhooks import Webhook
+
+    url, secret = config.get("IVR_WEBHOOK_URL"), config.get("IVR_WEBHOOK_SECRET")
+    if not url:
+        return
+    if not str(url).startswith(("http://", "https://")):
+        raise ConfigError("IVR_WEBHOOK_URL must be an http:// or https:// URL")
+    if not secret or not str(secret).startswith("whsec_"):
+        raise ConfigError("IVR_WEBHOOK_URL needs IVR_WEBHOOK_SECRET: whsec_ followed by base64")
+    try:
+        Webhook(secret)
+    except Exception:  # noqa: BLE001 - whatever the decoder raises, the secret is unusable
+        raise ConfigError("IVR_WEBHOOK_SECRET is not whsec_ followed by base64") from None
+
+
 def database_uri(config, instance_path: str) -> str:
     """The SQLAlchemy URL: DATABASE_URL on psycopg 3, or a SQLite file in the instance folder."""
     url = config.get("DATABASE_URL")

@@ -23,6 +23,7 @@ class IVRState:
         self.hook_log = HookLogWriter(app.config["SQLALCHEMY_DATABASE_URI"])
         self.allowed_networks = config.parse_allowed_networks(app.config["IVR_ALLOWED_IPS"])
         self.previous_password_until = config.parse_rotation_end(app.config)
+        config.check_webhook_settings(app.config)
         self.cache_health = CacheHealth()
         self.huey = None  # the worker's queue, built on first use (ivr_module.worker)
 

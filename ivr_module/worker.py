@@ -40,8 +40,10 @@ def build_huey(app):
     huey = _storage(app)
 
     @huey.task(name="deliver_events")
-    def deliver_events():
+    def deliver_events(wake_key=None):
         """Send every due event, then ask to be woken when the next one falls due."""
+        if wake_key:
+            huey.get(wake_key)  # this wake-up is under way: a later pass may book the same second
         with app.app_context():
             _deliver_and_reschedule(huey, deliver_events)
 
@@ -75,8 +77,9 @@ def _deliver_and_reschedule(huey, deliver_events) -> None:
     wake_up = next_wake_up()
     if wake_up is None or wake_up - utcnow() > WAKE_HORIZON:
         return
-    if huey.put_if_empty(WAKE_KEY.format(wake_up), "1", ttl=int(WAKE_HORIZON.total_seconds()) * 2):
-        deliver_events.schedule(eta=max(wake_up, utcnow()) + timedelta(seconds=1))
+    wake_key = WAKE_KEY.format(wake_up)
+    if huey.put_if_empty(wake_key, "1"):
+        deliver_events.schedule(args=(wake_key,), eta=max(wake_up, utcnow()) + timedelta(seconds=1))
 
 
 def purge_old_hook_calls() -> int:
