@@ -6,6 +6,9 @@ gunicorn.conf.py); without it, /metrics shows this process alone.
 
 import os
 
+from flask import has_app_context
+from prometheus_client.core import GaugeMetricFamily
+
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -34,11 +37,37 @@ def observe_hook_call(endpoint: str, errortext: str, seconds: float) -> None:
     HOOK_LATENCY.labels(endpoint).observe(seconds)
 
 
+class EventBacklogCollector:
+    """The outbox as the database holds it, read at each scrape (one grouped count)."""
+
+    def collect(self):
+        """Delivered, failed and pending counts, and the age of the oldest pending event."""
+        if not has_app_context():
+            return
+        from .services.delivery import backlog
+
+        counts, oldest_pending_seconds = backlog()
+        for state in ("delivered", "failed", "pending"):
+            family = GaugeMetricFamily(f"ivr_events_{state}", f"Events {state} (outbox rows)")
+            family.add_metric([], counts.get(state, 0))
+            yield family
+        yield GaugeMetricFamily(
+            "ivr_events_oldest_pending_seconds",
+            "Age of the oldest event not yet delivered nor given up (0: none)",
+            value=oldest_pending_seconds,
+        )
+
+
+EVENT_BACKLOG = EventBacklogCollector()
+REGISTRY.register(EVENT_BACKLOG)
+
+
 def metrics_page() -> tuple[bytes, str]:
     """The text exposition of every metric, across workers when running multiprocess."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
+        registry.register(EVENT_BACKLOG)
     else:
         registry = REGISTRY
     return generate_latest(registry), CONTENT_TYPE_LATEST

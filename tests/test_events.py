@@ -279,3 +279,30 @@ def test_two_workers_never_send_one_event_at_the_same_time(webhook_app, receiver
     assert len(ids) == len(set(ids)) == 12
     assert receiver.receiver.most_in_flight == 1
     assert {event.state for event in events(app)} == {"delivered"}
+
+
+def metric(text: str, name: str) -> float:
+    """A sample's value on the /metrics page."""
+    (line,) = [line for line in text.splitlines() if line.startswith(name + " ")]
+    return float(line.split()[1])
+
+
+def test_metrics_show_the_outbox(webhook_app, receiver):
+    receiver.receiver.script = [410]
+    app = webhook_app(IVR_WEBHOOK_BACKOFF_SECONDS=3600)
+    client = app.test_client()
+    page = client.get("/metrics").text
+    assert metric(page, "ivr_events_pending") == 0 and metric(page, "ivr_events_oldest_pending_seconds") == 0
+    for reference in ("REF-1", "REF-2", "REF-3"):
+        _, number = new_pre_order(app)
+        pay(app, number, reference)
+    with app.app_context():
+        db.session.execute(update(IVREvent).values(created_at=utcnow() - timedelta(minutes=5)))
+        db.session.commit()
+    page = client.get("/metrics").text
+    assert metric(page, "ivr_events_pending") == 3
+    assert metric(page, "ivr_events_oldest_pending_seconds") >= 300
+    receiver.receiver.script = [410, 500]
+    deliver(app)  # 410: failed; 500: pending (retry in an hour); 200: delivered
+    page = client.get("/metrics").text
+    assert [metric(page, f"ivr_events_{state}") for state in ("delivered", "failed", "pending")] == [1, 1, 1]

@@ -238,6 +238,14 @@ def next_wake_up() -> Optional[datetime]:
     return wake_up
 
 
+def backlog() -> tuple[dict, float]:
+    """Events by delivery state, and the age in seconds of the oldest pending one (0: none)."""
+    counts = dict(db.session.execute(select(IVREvent.state, func.count()).group_by(IVREvent.state)).all())
+    oldest = db.session.scalar(select(func.min(IVREvent.created_at)).where(IVREvent.state == DeliveryState.PENDING))
+    db.session.rollback()
+    return counts, (utcnow() - oldest).total_seconds() if oldest else 0.0
+
+
 def send_again(event: IVREvent) -> None:
     """Put an event (delivered, failed or pending) back in line to be sent now; the caller commits."""
     # A claim in flight is left alone: its worker records its try, and nobody sends twice at once.
