@@ -14,9 +14,10 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from ..db import db
-from ..models import HookCall, IVRTransaction, PreOrder, User
+from ..models import AuditEntry, HookCall, IVREvent, IVRTransaction, PreOrder, User
 from .auth import AuthView, login_manager
 from .dashboard import DashboardView
+from .events import AuditView, EventDeliveryView
 from .formatting import parse_timezone
 from .lookup import LookupView
 from .security import add_security_headers, configure_cookies
@@ -55,7 +56,11 @@ def _views() -> list:
             IVRTransaction, db, name="Transactions", endpoint="ivr_admin_transactions", url="transactions"
         ),
         PreOrderView(PreOrder, db, name="Pre-orders", endpoint="ivr_admin_pre_orders", url="pre-orders"),
+        EventDeliveryView(
+            IVREvent, db, name="Event deliveries", endpoint="ivr_admin_events", url="event-deliveries"
+        ),
         UserView(User, db, name="Users", endpoint="ivr_admin_users", url="users"),
+        AuditView(AuditEntry, db, name="Audit", endpoint="ivr_admin_audit", url="audit"),
         AuthView(name="Account", endpoint="ivr_admin_auth", url="auth"),
     ]
 
