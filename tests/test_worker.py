@@ -130,3 +130,32 @@ def test_the_example_receiver_verifies_and_deduplicates(example_receiver, capsys
     assert post_signed(example_receiver, "evt_2", tamper=True).status_code == 400
     too_old = utcnow() - timedelta(minutes=6)  # outside the 5-minute replay window
     assert post_signed(example_receiver, "evt_3", sent_at=too_old).status_code == 400
+
+
+def test_the_worker_runs_the_sweep_every_minute_and_the_retention_nightly(app):
+    from datetime import datetime
+
+    from ivr_module.worker import huey_of
+
+    def due_at(hour, minute):
+        return {task.name for task in huey_of(app).read_periodic(datetime(2026, 12, 7, hour, minute))}
+
+    assert due_at(3, 17) == {"every_minute", "hook_call_retention"}
+    assert due_at(3, 18) == {"every_minute"}
+
+
+@pytest.mark.parametrize("days, left", [(0, 2), (30, 1)])
+def test_the_nightly_retention_deletes_hook_calls_older_than_the_setting(app_with, days, left):
+    from ivr_module.models import HookCall
+    from ivr_module.worker import purge_old_hook_calls
+
+    app = app_with(IVR_HOOK_CALL_RETENTION_DAYS=days)
+    with app.app_context():
+        for age in (40, 1):
+            db.session.add(HookCall(
+                created_at=utcnow() - timedelta(days=age), endpoint="pre_order", success=True,
+                error_text="", detail="", duration_ms=1,
+            ))
+        db.session.commit()
+        purge_old_hook_calls()
+        assert len(db.session.scalars(select(HookCall)).all()) == left
