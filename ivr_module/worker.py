@@ -6,6 +6,7 @@ so any number of workers on any number of hosts send each event once at a time.
 """
 
 import logging
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,6 +22,7 @@ QUEUE_NAME = "ivr-events"
 WAKE_KEY = "wake-up:{:%Y%m%d%H%M%S}"
 # Passes look this far ahead for retries; later ones are left to the periodic pass.
 WAKE_HORIZON = timedelta(minutes=2)
+_BUILD_LOCK = threading.Lock()
 
 
 def _storage(app):
@@ -100,8 +102,9 @@ def purge_old_hook_calls() -> int:
 def huey_of(app):
     """The app's Huey, built on first use (the web process only enqueues)."""
     state = app.extensions["ivr"]
-    if state.huey is None:
-        state.huey = build_huey(app)
+    with _BUILD_LOCK:  # wake-ups come from threads of their own
+        if state.huey is None:
+            state.huey = build_huey(app)
     return state.huey
 
 

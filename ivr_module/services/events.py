@@ -6,6 +6,7 @@ added events, the worker is woken at once; its periodic pass catches up if that 
 
 import json
 import logging
+import threading
 import uuid
 from datetime import datetime
 from typing import Optional
@@ -134,10 +135,16 @@ def _wake_worker(session) -> None:
         return
     if not current_app.config.get("IVR_WEBHOOK_URL"):
         return
-    try:
-        from ..worker import wake_worker
+    # From a thread of its own: a slow or dead queue (Redis) must not hold up a hook's answer.
+    app = current_app._get_current_object()
+    threading.Thread(target=_wake_quietly, args=(app,), name="ivr-wake-worker", daemon=True).start()
 
-        wake_worker(current_app)
+
+def _wake_quietly(app) -> None:
+    from ..worker import wake_worker
+
+    try:
+        wake_worker(app)
     except Exception:  # noqa: BLE001 - the events are committed; the periodic pass sends them
         logger.warning("could not wake the event worker; the periodic pass will send", exc_info=True)
 
