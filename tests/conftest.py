@@ -23,6 +23,9 @@ from ivr_module.models import IVRTransaction, User
 from ivr_module.services import checkout
 from tests.private_redis import PrivateRedis
 
+# The webhook tests' receiver and webhook_app fixtures.
+pytest_plugins = ["tests.webhook_receiver"]
+
 POSTGRES_ADMIN_URL = os.environ.get("IVR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_TEST_URL = os.environ.get("IVR_TEST_REDIS", "redis://127.0.0.1:6379/15")
 

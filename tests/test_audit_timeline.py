@@ -3,14 +3,13 @@
 import re
 
 import pytest
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DatabaseError
 
 from ivr_module.db import db
 from ivr_module.models import AuditEntry, DeliveryState, IVREvent, PreOrder, PreOrderStatus
 from ivr_module.services.delivery import deliver_due
 from tests.conftest import API_TOKEN, BASKET, new_pre_order
-from tests.test_events import receiver, webhook_app  # noqa: F401  (fixtures)
 
 
 def audit(app) -> list[AuditEntry]:

@@ -13,38 +13,7 @@ from ivr_module.services import checkout, ivr
 from ivr_module.services.delivery import deliver_due
 from ivr_module.services.events import sweep_expired
 from tests.conftest import API_TOKEN, count_rows, new_pre_order
-from tests.webhook_receiver import SECRET, Receiver, ReceiverServer
-
-
-@pytest.fixture
-def receiver():
-    """A receiver answering 200 unless scripted otherwise."""
-    with ReceiverServer(Receiver()) as server:
-        yield server
-
-
-@pytest.fixture
-def webhook_app(app_with, receiver, tmp_path):
-    """An app that sends events to the receiver; retries due at once unless a test says otherwise."""
-
-    def build(**overrides):
-        settings = {
-            "IVR_WEBHOOK_URL": receiver.url,
-            "IVR_WEBHOOK_SECRET": SECRET,
-            "IVR_WEBHOOK_TIMEOUT_SECONDS": 1,
-            "IVR_WEBHOOK_BACKOFF_SECONDS": 0,
-            "IVR_QUEUE_FILE": str(tmp_path / "queue.sqlite3"),
-            **overrides,
-        }
-        return app_with(**settings)
-
-    return build
-
-
-def pay(app, order_number, reference="REF-1"):
-    """Record a payment through the complete hook's service."""
-    with app.app_context():
-        return ivr.complete_payment(order_number, reference, "agent-7", True)
+from tests.webhook_receiver import SECRET, pay
 
 
 def deliver(app) -> int:

@@ -19,8 +19,7 @@ from ivr_module.models import EventAttempt, IVREvent
 from ivr_module.services.delivery import signed_headers
 from ivr_module.webhook_receiver import make_server
 from tests.conftest import new_pre_order
-from tests.test_events import pay, webhook_app, receiver  # noqa: F401  (fixtures)
-from tests.webhook_receiver import SECRET, wait_for
+from tests.webhook_receiver import SECRET, pay, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 

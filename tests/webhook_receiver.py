@@ -1,10 +1,17 @@
-"""A real HTTP receiver on 127.0.0.1 for webhook tests: scripted answers, every request kept."""
+"""A real HTTP receiver on 127.0.0.1 for webhook tests: scripted answers, every request kept.
+
+Also a pytest plugin (tests/conftest.py loads it): the `receiver` and `webhook_app` fixtures.
+"""
 
 import json
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from ivr_module.services import ivr
 
 SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # base64 of 24 test bytes
 
@@ -109,3 +116,34 @@ def wait_for(condition, timeout=60.0, what="the condition"):
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up waiting for {what}")
         time.sleep(0.05)
+
+
+@pytest.fixture
+def receiver():
+    """A receiver answering 200 unless scripted otherwise."""
+    with ReceiverServer(Receiver()) as server:
+        yield server
+
+
+@pytest.fixture
+def webhook_app(app_with, receiver, tmp_path):
+    """An app that sends events to the receiver; retries due at once unless a test says otherwise."""
+
+    def build(**overrides):
+        settings = {
+            "IVR_WEBHOOK_URL": receiver.url,
+            "IVR_WEBHOOK_SECRET": SECRET,
+            "IVR_WEBHOOK_TIMEOUT_SECONDS": 1,
+            "IVR_WEBHOOK_BACKOFF_SECONDS": 0,
+            "IVR_QUEUE_FILE": str(tmp_path / "queue.sqlite3"),
+            **overrides,
+        }
+        return app_with(**settings)
+
+    return build
+
+
+def pay(app, order_number, reference="REF-1"):
+    """Record a payment through the complete hook's service."""
+    with app.app_context():
+        return ivr.complete_payment(order_number, reference, "agent-7", True)
