@@ -11,11 +11,15 @@ DEMO_IVR_PASSWORD := demo-ivr-password
 DEMO_CHECKOUT_TOKEN := demo-checkout-token
 DEMO_ADMIN_USERNAME := admin
 DEMO_ADMIN_PASSWORD := demo-admin-password
+# Events go to the example receiver: `make receiver` (or the README's one line) in another terminal.
+DEMO_WEBHOOK_PORT := 8081
+DEMO_WEBHOOK_SECRET := whsec_ZGVtby13ZWJob29rLXNlY3JldC0wMDAx
 DEMO_ENV := IVR_ENV=development IVR_USERNAME=$(DEMO_IVR_USERNAME) \
-	IVR_PASSWORD=$(DEMO_IVR_PASSWORD) CHECKOUT_API_TOKEN=$(DEMO_CHECKOUT_TOKEN)
+	IVR_PASSWORD=$(DEMO_IVR_PASSWORD) CHECKOUT_API_TOKEN=$(DEMO_CHECKOUT_TOKEN) \
+	IVR_WEBHOOK_URL=http://127.0.0.1:$(DEMO_WEBHOOK_PORT)/ IVR_WEBHOOK_SECRET=$(DEMO_WEBHOOK_SECRET)
 FLASK := $(DEMO_ENV) $(BIN)/flask --app wsgi
 
-.PHONY: run test bench install install-dev lock clean
+.PHONY: run receiver test bench install install-dev lock clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,8 +53,16 @@ run: install
 	@echo "Admin:         http://127.0.0.1:$(PORT)/admin/"
 	@echo "  username:    $(DEMO_ADMIN_USERNAME)"
 	@echo "  password:    $(DEMO_ADMIN_PASSWORD)"
+	@echo "Events:        sent to http://127.0.0.1:$(DEMO_WEBHOOK_PORT)/ by the worker (start it: make receiver)"
 	@echo
-	@$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@# The worker (event delivery, expiry sweep) runs beside the web server and stops with it.
+	@$(FLASK) ivr worker --workers 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# The storefront's example webhook receiver, verifying the demo's signatures.
+receiver: install
+	$(BIN)/python -m ivr_module.webhook_receiver --secret $(DEMO_WEBHOOK_SECRET) --port $(DEMO_WEBHOOK_PORT)
 
 # The whole suite, on SQLite + the in-process cache, then on PostgreSQL + Redis. The reliability
 # tests (tests/reliability: gunicorn, faults, schemathesis) need PostgreSQL + Redis, so they run

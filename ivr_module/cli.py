@@ -88,3 +88,15 @@ def purge_hook_calls_command(older_than_days, batch_size):
             deleted += count
             bar.update(count)
     click.echo(f"Deleted {deleted} hook-call rows.")
+
+
+@ivr_cli.command("worker")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 32),
+              help="Threads sending events at once.")
+def worker_command(workers):
+    """Run the background worker: event delivery, the expiry sweep, hook-call retention."""
+    from flask import current_app
+
+    from .worker import run_worker
+
+    run_worker(current_app._get_current_object(), workers)

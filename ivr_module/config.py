@@ -44,6 +44,20 @@ DEFAULTS = {
     "IVR_TRANSACTION_POOLING": False,
     # A hook body must arrive whole within this time (a trickling client is cut off).
     "IVR_HOOK_BODY_READ_TIMEOUT_SECONDS": 10,
+    # Named checkout API tokens, "name:token,name:token", beside (or instead of) CHECKOUT_API_TOKEN.
+    "CHECKOUT_API_TOKENS": None,
+    # Events for the storefront (docs/OPERATIONS.md): no URL, no sending; events are kept.
+    "IVR_WEBHOOK_URL": None,
+    "IVR_WEBHOOK_SECRET": None,
+    "IVR_WEBHOOK_TIMEOUT_SECONDS": 10,
+    # The first retry waits about this long, each next one twice as long; after the retry
+    # window an event is given up (failed).
+    "IVR_WEBHOOK_BACKOFF_SECONDS": 30,
+    "IVR_WEBHOOK_RETRY_SECONDS": 86400,
+    # The worker's queue on SQLite hosts (no REDIS_URL); default: the instance folder.
+    "IVR_QUEUE_FILE": None,
+    # The worker deletes hook-call rows older than this every night; 0 keeps them all.
+    "IVR_HOOK_CALL_RETENTION_DAYS": 0,
 }
 
 # Settings read from the environment as whole numbers: those whose default is one, so a new
@@ -122,6 +136,23 @@ def parse_rotation_end(config):
     if end.tzinfo is None:
         raise ConfigError("IVR_PREVIOUS_PASSWORD_UNTIL needs a time zone, e.g. 2026-12-01T06:00:00Z")
     return end.astimezone(timezone.utc)
+
+
+def check_webhook_settings(config) -> None:
+    """Events are sent only to an http(s) URL, signed with a whsec_ secret (Standard Webhooks)."""
+    from standardwebhooks import Webhook
+
+    url, secret = config.get("IVR_WEBHOOK_URL"), config.get("IVR_WEBHOOK_SECRET")
+    if not url:
+        return
+    if not str(url).startswith(("http://", "https://")):
+        raise ConfigError("IVR_WEBHOOK_URL must be an http:// or https:// URL")
+    if not secret or not str(secret).startswith("whsec_"):
+        raise ConfigError("IVR_WEBHOOK_URL needs IVR_WEBHOOK_SECRET: whsec_ followed by base64")
+    try:
+        Webhook(secret)
+    except Exception:  # noqa: BLE001 - whatever the decoder raises, the secret is unusable
+        raise ConfigError("IVR_WEBHOOK_SECRET is not whsec_ followed by base64") from None
 
 
 def database_uri(config, instance_path: str) -> str:

@@ -30,6 +30,7 @@ class IVRState:
         self.db = db
         self.allowed_networks = config.parse_allowed_networks(app.config["IVR_ALLOWED_IPS"])
         self.previous_password_until = config.parse_rotation_end(app.config)
+        config.check_webhook_settings(app.config)
         self.cache_health = CacheHealth()
         self.hook_log = None  # set once the engine is known (init_app)
         # Blueprint names of the module's own pages (request_scope.py), filled at registration.
@@ -37,6 +38,7 @@ class IVRState:
         self.attempts = None  # credential-check admission beside the cache, once it is set up
         # Read per request by remote_address(); the host's requests are never rewritten.
         self.trusted_proxies = trusted_proxies_of(app.config)
+        self.huey = None  # the worker's queue, built on first use (ivr_module.worker)
 
 
 class IVRModule:

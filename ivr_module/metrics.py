@@ -8,6 +8,9 @@ gunicorn.conf.py); without it, /metrics shows this process alone.
 
 import os
 
+from flask import has_app_context
+from prometheus_client.core import GaugeMetricFamily
+
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -17,7 +20,6 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from prometheus_client.core import GaugeMetricFamily
 
 from .services.failure_codes import failure_code
 from .services.results import HookError
@@ -56,6 +58,31 @@ def observe_hook_call(endpoint: str, errortext: str, code: str | None, seconds: 
     HOOK_LATENCY.labels(endpoint).observe(seconds)
 
 
+class EventBacklogCollector:
+    """The outbox as the database holds it, read at each scrape (one grouped count)."""
+
+    def collect(self):
+        """Delivered, failed and pending counts, and the age of the oldest pending event."""
+        if not has_app_context():
+            return
+        from .services.delivery import backlog
+
+        counts, oldest_pending_seconds = backlog()
+        for state in ("delivered", "failed", "pending"):
+            family = GaugeMetricFamily(f"ivr_events_{state}", f"Events {state} (outbox rows)")
+            family.add_metric([], counts.get(state, 0))
+            yield family
+        yield GaugeMetricFamily(
+            "ivr_events_oldest_pending_seconds",
+            "Age of the oldest event not yet delivered nor given up (0: none)",
+            value=oldest_pending_seconds,
+        )
+
+
+EVENT_BACKLOG = EventBacklogCollector()
+REGISTRY.register(EVENT_BACKLOG)
+
+
 class _Readiness:
     """ivr_ready{check}: the readiness checks, measured now by the process that is scraped."""
 
@@ -76,6 +103,7 @@ def metrics_page(readiness: dict[str, bool]) -> tuple[bytes, str]:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
+        registry.register(EVENT_BACKLOG)
     else:
         registry = REGISTRY
     # Measured per scrape, never stored: a registry of its own, appended to the page.

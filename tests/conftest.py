@@ -14,7 +14,6 @@ import psycopg
 import pytest
 import redis
 from flask_migrate import upgrade
-from sqlalchemy import text
 
 from ivr_module import create_app
 from ivr_module.cache import cache
@@ -22,11 +21,14 @@ from ivr_module.db import Base, db
 from tests.helpers import (  # noqa: F401  (names older test modules still import from here)
     API_TOKEN, BASKET, BASKET_TOTAL, CASH_REGISTER_OPTION, IVR_PASSWORD, IVR_USERNAME,
     POSTGRES_ADMIN_URL, REDIS_TEST_URL, STAFF_PASSWORD, Hooks, StaffActions, all_at_once,
-    count_rows, csrf_token_of, dispose, make_app, make_staff, new_pre_order,
+    count_rows, csrf_token_of, dispose, empty_tables, make_app, make_staff, new_pre_order,
     pre_order_answer_failed, transactions, unavailable, user_named,
 )
 from tests.pgbouncer import PGBOUNCER, PgBouncer
 from tests.private_redis import PrivateRedis
+
+# The webhook tests' receiver and webhook_app fixtures.
+pytest_plugins = ["tests.webhook_receiver"]
 
 
 def pytest_addoption(parser):
@@ -84,22 +86,12 @@ def backend_config(backend, tmp_path_factory):
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _empty_tables():
-    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    else:
-        for name in tables:
-            db.session.execute(text(f"DELETE FROM {name}"))
-    db.session.commit()
-
-
 @pytest.fixture
 def app(backend_config):
     """The app under test, on empty tables and an empty cache."""
     app = make_app(backend_config)
     with app.app_context():
-        _empty_tables()
+        empty_tables(db.session, Base.metadata.sorted_tables)
         cache.clear()
     yield app
     dispose(app)

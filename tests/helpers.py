@@ -9,7 +9,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ivr_module import create_app
 from ivr_module.db import db
@@ -186,3 +186,20 @@ def unavailable(reason: str):
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(f"cannot run in CI: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+def empty_tables(session, tables) -> None:
+    """Delete every row of these tables (in dependency order), triggers or not, and commit."""
+    names = [table.name for table in reversed(tables)]
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+    else:
+        # The audit log's triggers refuse DELETE: set them aside while the tables are emptied.
+        triggers = session.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+        for name, _sql in triggers:
+            session.execute(text(f"DROP TRIGGER {name}"))
+        for name in names:
+            session.execute(text(f"DELETE FROM {name}"))
+        for _name, sql in triggers:
+            session.execute(text(sql))
+    session.commit()

@@ -106,9 +106,10 @@ def test_a_delete_posted_anyway_deletes_nothing(app, staff, client, make_pre_ord
         assert db.session.scalar(select(func.count()).select_from(HookCall)) == 2
 
 
-def cancel(staff, client, *pre_order_ids):
-    """Post the list's "cancel" action for these pre-orders."""
-    data = {"action": "cancel", "rowid": [str(i) for i in pre_order_ids], "csrf_token": staff.token()}
+def cancel(staff, client, *pre_order_ids, reason="customer asked by phone"):
+    """Post the "cancel" action for these pre-orders, with the reason the admin gives."""
+    data = {"action": "cancel", "rowid": [str(i) for i in pre_order_ids], "csrf_token": staff.token(),
+            "reason": reason}
     return client.post("/admin/pre-orders/action/", data=data, follow_redirects=True)
 
 

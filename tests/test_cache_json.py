@@ -10,7 +10,7 @@ import redis
 from ivr_module.cache import cache
 from ivr_module.services.sessions import session_key
 from ivr_module.services.vendor_auth import lockout_key
-from tests.conftest import BASKET_TOTAL, REDIS_TEST_URL, transactions
+from tests.helpers import BASKET_TOTAL, REDIS_TEST_URL, transactions
 
 
 class CreatesAFile:

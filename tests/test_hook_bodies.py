@@ -8,7 +8,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from ivr_module.config import HOOK_BODY_LIMIT
-from tests.conftest import IVR_PASSWORD, IVR_USERNAME, dispose, make_app
+from tests.helpers import IVR_PASSWORD, IVR_USERNAME, dispose, make_app
 from tests.reliability.processes import Gunicorn, production_env
 from tests.test_vendor_access import last_detail
 

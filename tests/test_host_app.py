@@ -16,7 +16,7 @@ from ivr_module.db import Base
 from ivr_module.migrating import VERSION_TABLE
 from tests.helpers import (
     API_TOKEN, BASKET, BASKET_TOTAL, IVR_PASSWORD, IVR_USERNAME, POSTGRES_ADMIN_URL, REDIS_TEST_URL,
-    STAFF_PASSWORD, csrf_token_of,
+    STAFF_PASSWORD, csrf_token_of, empty_tables,
 )
 from tests.host_app import PREFIXES, SECRET_KEY, Customer, Product, create_host_app, db as host_db
 
@@ -65,13 +65,7 @@ def _dispose(app):
 
 def _empty(app):
     with app.app_context():
-        tables = [t.name for t in reversed(Base.metadata.sorted_tables + host_db.metadata.sorted_tables)]
-        with host_db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    connection.execute(text(f"DELETE FROM {table}"))
+        empty_tables(host_db.session, host_db.metadata.sorted_tables + Base.metadata.sorted_tables)
         cache.clear()
 
 
@@ -228,7 +222,8 @@ def test_the_hosts_login_decides_who_reaches_the_admin(login_host):
     assert page.status_code == 200 and "HOST-REF-1" in page.text and "ayse@shop.example" in page.text
     assert client.get(f"{ADMIN}/users/").status_code in (403, 404)  # no module accounts here
     # Read-only for support: the cancel action is refused, the pre-order stays paid.
-    refused = client.post(f"{ADMIN}/pre-orders/action/", data={"action": "cancel", "rowid": "1", "csrf_token": token})
+    refused = client.post(f"{ADMIN}/pre-orders/action/",
+                          data={"action": "cancel", "rowid": "1", "reason": "r", "csrf_token": token})
     assert refused.status_code in (302, 403)
     with login_host.app_context():
         assert host_db.session.scalar(text("SELECT status FROM ivr_pre_orders")) == "paid"
@@ -251,10 +246,13 @@ def test_an_admin_by_the_hosts_login_cancels_with_the_token(login_host):
     pre_order_id = client.post(f"{API}/pre-orders", json=BASKET, headers=headers).get_json()["id"]
     client.post("/login", data={"email": "mehmet@shop.example"})
     token = csrf_token_of(client.get(f"{ADMIN}/pre-orders/").text)
-    done = client.post(f"{ADMIN}/pre-orders/action/",
-                       data={"action": "cancel", "rowid": str(pre_order_id), "csrf_token": token})
+    done = client.post(f"{ADMIN}/pre-orders/action/", data={
+        "action": "cancel", "rowid": str(pre_order_id), "reason": "customer called", "csrf_token": token})
     assert done.status_code == 302
     assert client.get(f"{API}/pre-orders/{pre_order_id}", headers=headers).get_json()["status"] == "cancelled"
+    with login_host.app_context():  # the audit names the host's user
+        actor = host_db.session.scalar(text("SELECT actor FROM ivr_audit_log WHERE action = 'cancelled'"))
+    assert actor == "mehmet@shop.example"
 
 
 def test_body_limits_apply_to_the_modules_endpoints_only(host):

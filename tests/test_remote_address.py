@@ -8,7 +8,7 @@ from flask import Flask, request
 from ivr_module import IVRModule, create_app
 from ivr_module.config import ConfigError, from_environment
 from ivr_module.remote_address import client_address, parse_trusted_proxies
-from tests.conftest import dispose
+from tests.helpers import dispose
 from tests.test_vendor_access import call, last_detail
 
 PROXIES = "10.0.0.0/24, 2001:db8:ffff::/48"

@@ -15,9 +15,10 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from ..resources import resource_path
-from ..models import FailureHint, HookCall, IVRTransaction, PreOrder, User
+from ..models import AuditEntry, FailureHint, HookCall, IVREvent, IVRTransaction, PreOrder, User
 from .auth import AuthView
 from .dashboard import DashboardView
+from .events import AuditView, EventDeliveryView
 from .formatting import parse_timezone
 from .lookup import LookupView
 from .security import add_security_headers
@@ -63,6 +64,10 @@ def _views(db, with_accounts: bool) -> list:
         ),
         PreOrderView(PreOrder, db, name="Pre-orders", endpoint="ivr_admin_pre_orders", url="pre-orders"),
         CallerHintView(FailureHint, db, name="Caller hints", endpoint="ivr_admin_hints", url="caller-hints"),
+        EventDeliveryView(
+            IVREvent, db, name="Event deliveries", endpoint="ivr_admin_events", url="event-deliveries"
+        ),
+        AuditView(AuditEntry, db, name="Audit", endpoint="ivr_admin_audit", url="audit"),
         AuthView(name="Account", endpoint="ivr_admin_auth", url="auth"),
     ]
     if with_accounts:

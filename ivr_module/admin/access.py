@@ -5,11 +5,15 @@ Rights, as a small table (CONTRACT.md section 7):
 | view                                       | admin | callcentre | support |
 |--------------------------------------------|-------|------------|---------|
 | dashboard, lookup, pre-orders,             | read  | read       | read    |
-| transactions, failed attempts              |       |            |         |
-| pre-orders: action "cancel"                | yes   | no         | no      |
+| transactions, failed attempts,             |       |            |         |
+| event deliveries                           |       |            |         |
+| pre-orders: action "cancel" (with reason)  | yes   | no         | no      |
+| event deliveries: action "send again"      | yes   | no         | no      |
 | users                                      | all   | no         | no      |
+| audit                                      | read  | no         | no      |
 
-Nobody creates, edits or deletes a pre-order, a transaction or a hook-call row.
+Nobody creates, edits or deletes a pre-order, a transaction, a hook-call row, an event or an
+audit record. Every change a staff member makes is recorded in the audit log under their name.
 """
 
 from urllib.parse import urlsplit
@@ -22,6 +26,7 @@ from wtforms import ValidationError
 
 from ..db import is_storable_text
 from ..models import Role
+from ..services.audit import act_as
 from .formatting import template_helpers
 from .staff import current_staff, host_login_decides, login_url
 
@@ -86,6 +91,9 @@ class SecuredView:
 
     def _handle_view(self, name, **kwargs):
         refused = super()._handle_view(name, **kwargs)
+        person = current_staff() if refused is None else None
+        if person is not None:
+            act_as("staff", person.name)  # the audit log names who made each change
         if refused is None:
             if request.method not in SAFE_METHODS:
                 require_csrf()

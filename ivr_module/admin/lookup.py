@@ -14,6 +14,7 @@ from ..services.checkout import find_transactions
 from ..services.failure_hints import hint_for
 from ..services.order_numbers import unknown_number_detail
 from .access import SecuredView
+from .timeline import TimelineEntry, build_timeline
 
 # An order's calls shown on one page; a number hammered more often than this says so.
 MAX_CALLS = 500
@@ -34,11 +35,12 @@ class OrderStory:
     transactions: list[IVRTransaction] = field(default_factory=list)
     near_matches: list[PreOrder] = field(default_factory=list)
     more_calls: bool = False
+    timeline: list[TimelineEntry] = field(default_factory=list)
 
     @property
     def known(self) -> bool:
         """Whether anything at all was recorded for the number."""
-        return bool(self.pre_order or self.hook_calls or self.transactions)
+        return bool(self.pre_order or self.hook_calls or self.transactions or self.timeline)
 
     @property
     def latest_failure_hint(self):
@@ -77,6 +79,8 @@ def _story_of(order_number: str) -> OrderStory:
     ).all()
     story.hook_calls, story.more_calls = list(calls[:MAX_CALLS]), len(calls) > MAX_CALLS
     story.transactions = find_transactions(order_number=order_number)
+    pre_order_id = story.pre_order.id if story.pre_order else None
+    story.timeline = build_timeline(pre_order_id, order_number, story.hook_calls, story.transactions)
     return story
 
 

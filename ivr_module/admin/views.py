@@ -6,7 +6,7 @@ here; the one write is the admin's action "cancel", through the checkout service
 
 import logging
 
-from flask import abort, current_app, flash, has_request_context
+from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
@@ -32,6 +32,7 @@ from .formatting import EXPORT_TYPE_FORMATTERS, LIST_TYPE_FORMATTERS, order_numb
 logger = logging.getLogger(__name__)
 
 ENDPOINTS = ("pre_order", "complete")
+MAX_REASON = 500
 
 
 class AdminModelView(SecuredView, ModelView):
@@ -128,17 +129,17 @@ class PreOrderView(ReadOnlyModelView):
         """Only admins cancel."""
         return current_staff().has_role(*ADMIN_ONLY) and super().is_action_allowed(name)
 
-    @action(
-        "cancel",
-        "Cancel",
-        f"Cancel the selected pre-orders? The IVR then answers “{HookError.SESSION_NOT_FOUND}”.",
-    )
+    @action("cancel", "Cancel…")
     def action_cancel(self, ids):
-        """Cancel the selected pre-orders through the checkout service; paid ones are refused."""
+        """Cancel the selected pre-orders through the checkout service, with the reason given."""
+        ids = [self.parse_id(pre_order_id) for pre_order_id in ids]  # a malformed one is a 404
+        reason = request.form.get("reason", "").strip()[:MAX_REASON]
+        if not reason:  # the list's action asks first: which reason?
+            return redirect(url_for(".cancel_view", rowid=ids))
         cancelled, refused = 0, []
         for pre_order_id in ids:
             try:
-                pre_order = cancel_pre_order(self.parse_id(pre_order_id))
+                pre_order = cancel_pre_order(pre_order_id, reason=reason)
             except CheckoutError as error:
                 refused.append(f"{pre_order_id}: {error.message}")
                 continue
@@ -148,6 +149,21 @@ class PreOrderView(ReadOnlyModelView):
             flash(f"Cancelled {cancelled} pre-order(s).", "success")
         if refused:
             flash("Not cancelled: " + "; ".join(refused), "error")
+
+    @expose("/cancel/")
+    def cancel_view(self):
+        """Ask the admin why, before cancelling the chosen pre-orders (posted to the action)."""
+        if not current_staff().has_role(*ADMIN_ONLY):
+            abort(403)
+        ids = [int(i) for i in request.args.getlist("rowid") if i.isdigit() and len(i) < 10]
+        pre_orders = self.get_query().filter(PreOrder.id.in_(ids)).all()
+        return self.render(
+            "ivr_admin/cancel.html",
+            pre_orders=pre_orders,
+            max_reason=MAX_REASON,
+            answer=HookError.SESSION_NOT_FOUND,
+            return_url=url_for(".index_view"),
+        )
 
 
 class TransactionView(ReadOnlyModelView):

@@ -1,5 +1,7 @@
 """All models, imported in one place so Alembic and the app see the whole schema."""
 
+from .audit import AuditEntry
+from .event import DeliveryState, EventAttempt, EventType, IVREvent
 from .failure_hint import FailureHint
 from .hook_call import HookCall
 from .pre_order import (
@@ -14,6 +16,11 @@ from .transaction import IVRTransaction
 from .user import Role, User
 
 __all__ = [
+    "AuditEntry",
+    "DeliveryState",
+    "EventAttempt",
+    "EventType",
+    "IVREvent",
     "CASH_REGISTER",
     "FailureHint",
     "HookCall",

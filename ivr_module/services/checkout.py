@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ..db import begin_write, db, is_storable_text, rolled_back_on_error, utcnow
 from ..models import (
     CASH_REGISTER,
+    EventType,
     IllegalStatusMove,
     IVRTransaction,
     PreOrder,
@@ -26,6 +27,7 @@ from ..models import (
     RetiredOrderNumber,
 )
 from ..models.pre_order import ALLOWED_MOVES
+from .audit import record_action
 from .checkout_input import (
     MAX_AMOUNT,
     NOT_TEXT,
@@ -34,6 +36,7 @@ from .checkout_input import (
     PreOrderInput,
     field_errors,
 )
+from .events import record_event, record_number_replaced
 from .order_numbers import generate_order_number
 from .sessions import OrderSession, RetiredNumber, publish_retired, publish_session
 
@@ -160,6 +163,7 @@ def open_pre_order(data: dict) -> PreOrder:
         _set_payment_option(pre_order, given.payment_option)
         _check_total(pre_order)
         db.session.add(pre_order)
+        record_action("opened", pre_order)
         return commit_and_publish(pre_order)
 
 
@@ -176,6 +180,7 @@ def change_pre_order(pre_order_id: int, data: dict) -> PreOrder:
     given = _validated(PreOrderChange, data)
     with _locked(pre_order_id) as pre_order:
         _refuse_unless_changeable(pre_order, "changed")
+        basket_before = pre_order.basket_fingerprint()
         if "lines" in given.model_fields_set:
             pre_order.lines = _build_lines(given.lines)
         if "shipping_amount" in given.model_fields_set:
@@ -185,6 +190,8 @@ def change_pre_order(pre_order_id: int, data: dict) -> PreOrder:
         if "payment_option" in given.model_fields_set:
             _set_payment_option(pre_order, given.payment_option)
         _check_total(pre_order)
+        basket_changed = pre_order.basket_fingerprint() != basket_before
+        record_action("basket_changed" if basket_changed else "changed", pre_order)
         return commit_and_publish(pre_order)
 
 
@@ -270,6 +277,9 @@ def issue_order_number(pre_order_id: int, data: Optional[dict] = None) -> tuple[
             ttl = timedelta(seconds=current_app.config["IVR_ORDER_TTL_SECONDS"])
             pre_order.expires_at = utcnow() + ttl
             pre_order.move_to(PreOrderStatus.AWAITING_PAYMENT)
+            record_action("number_issued" if is_new else "number_reissued", pre_order)
+            if retired is not None:
+                record_number_replaced(pre_order, previous_number)
             commit_and_publish(pre_order)
     except IntegrityError:
         # Another pre-order took the same number between our check and our commit.
@@ -279,13 +289,16 @@ def issue_order_number(pre_order_id: int, data: Optional[dict] = None) -> tuple[
     return pre_order, is_new
 
 
-def cancel_pre_order(pre_order_id: int) -> PreOrder:
-    """Cancel an unpaid pre-order; the hooks then answer `Order Not Found`."""
+def cancel_pre_order(pre_order_id: int, reason: Optional[str] = None) -> PreOrder:
+    """Cancel an unpaid pre-order (recording who and why); the hooks then answer `Order Not Found`."""
     with _locked(pre_order_id) as pre_order:
         try:
-            pre_order.move_to(PreOrderStatus.CANCELLED)
+            changed = pre_order.move_to(PreOrderStatus.CANCELLED)
         except IllegalStatusMove as refused:
             raise Conflict(f"pre_order_{pre_order.status}", str(refused)) from None
+        if changed:  # a repeat changes nothing and reports nothing
+            record_action("cancelled", pre_order, reason=reason)
+            record_event(EventType.CANCELLED, pre_order)
         return commit_and_publish(pre_order)
 
 

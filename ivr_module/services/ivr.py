@@ -21,6 +21,7 @@ from ..models import (
     RetiredOrderNumber,
 )
 from ..models.pre_order import check_move
+from .events import record_paid
 from .order_numbers import unknown_number_detail
 from .results import HookError, HookResult, refuse
 from .sessions import OrderSession, RetiredNumber, find_session, publish_session
@@ -128,6 +129,7 @@ def _record_payment(order_number: str, reference: str, staff_id: str) -> HookRes
             db.session.rollback()
             return outcome
         paid = _pay(db.session.connection(), outcome, reference, staff_id)
+        record_paid(paid.pre_order_id)  # the event commits with the payment, or not at all
         db.session.commit()
     # Only a committed payment is published and counted.
     publish_session(paid)

@@ -109,12 +109,13 @@ def test_list_menus_filters_and_actions_work_under_the_csp(app, server, page, ma
     page.locator(".field-filters a.filter", has_text="Error text").click()
     expect(page.locator("#filter_form .filters tr")).to_have_count(1)
     assert page.url.endswith("/admin/failed-attempts/")  # the menu link did not navigate
-    # The admin cancels a pre-order through the list's action menu (a confirm dialog first).
+    # The admin cancels a pre-order through the list's action menu, giving the reason asked for.
     page.goto(f"{server}/admin/pre-orders/")
     page.locator(f"input.action-checkbox[value='{pre_order_id}']").check()
-    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="With selected").click()
     page.locator("[data-ivr-action=cancel]").click()
+    page.fill("#reason", "the customer asked by phone")
+    page.get_by_role("button", name="Cancel 1 pre-order(s)").click()
     expect(page.locator(".alert-success")).to_contain_text("Cancelled 1 pre-order(s).")
     assert page.console.errors == []
 
