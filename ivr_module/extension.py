@@ -17,6 +17,7 @@ from .admin import init_admin
 from .cache import CacheHealth, cache
 from .db import Base, configure_sqlite
 from .services.hook_log import HookLogWriter
+from .services.sandbox import check_sandbox_settings
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ class IVRState:
         self.db = db
         self.allowed_networks = config.parse_allowed_networks(app.config["IVR_ALLOWED_IPS"])
         self.previous_password_until = config.parse_rotation_end(app.config)
+        check_sandbox_settings(app.config)
         self.cache_health = CacheHealth()
         self.hook_log = None  # set once the engine is known (init_app)
         # Blueprint names of the module's own pages (request_scope.py), filled at registration.

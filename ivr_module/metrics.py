@@ -26,10 +26,18 @@ HOOK_LATENCY = Histogram(
     buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
 PAYMENTS = Counter("ivr_payments_recorded_total", "IVR transactions recorded", ["currency"])
+# Sandbox calls (services/sandbox.py) are counted apart, so no live series includes them.
+SANDBOX_HOOK_CALLS = Counter(
+    "ivr_sandbox_hook_calls_total", "Sandbox hook calls by endpoint and the error text answered",
+    ["endpoint", "errortext"],
+)
 
 
-def observe_hook_call(endpoint: str, errortext: str, seconds: float) -> None:
-    """Count one hook call and its latency."""
+def observe_hook_call(endpoint: str, errortext: str, seconds: float, live: bool = True) -> None:
+    """Count one hook call and its latency (a sandbox call only in the sandbox counter)."""
+    if not live:
+        SANDBOX_HOOK_CALLS.labels(endpoint, errortext or "success").inc()
+        return
     HOOK_CALLS.labels(endpoint, errortext or "success").inc()
     HOOK_LATENCY.labels(endpoint).observe(seconds)
 

@@ -17,13 +17,33 @@ from .representations import pre_order_json, transaction_json
 auth = HTTPTokenAuth(scheme="Bearer")
 
 
+SANDBOX = "sandbox"
+
+
+def _token_matches(token: str, setting: str) -> bool:
+    expected = current_app.config.get(setting) or ""
+    # An unset token refuses everyone; the comparison takes the same time whatever matches.
+    return hmac.compare_digest(token.encode(), expected.encode()) and bool(expected)
+
+
 @auth.verify_token
 def _verify_token(token: str):
-    expected = current_app.config.get("CHECKOUT_API_TOKEN") or ""
-    # An unset token refuses everyone; the comparison takes the same time whatever matches.
-    if expected and hmac.compare_digest(token.encode(), expected.encode()):
-        return "checkout"
-    return None
+    # Both always compared. The sandbox token works on sandbox pre-orders only (services/sandbox.py).
+    live_ok = _token_matches(token, "CHECKOUT_API_TOKEN")
+    sandbox_ok = _token_matches(token, "CHECKOUT_API_SANDBOX_TOKEN")
+    return "checkout" if live_ok else SANDBOX if sandbox_ok else None
+
+
+def _live() -> bool:
+    """Whether the caller holds the live token (else the sandbox one)."""
+    return auth.current_user() != SANDBOX
+
+
+def _own(pre_order_id: int) -> int:
+    """The id, if the pre-order is of the caller's mode; the other mode's is a 404, as unknown."""
+    if checkout.get_pre_order(pre_order_id).live != _live():
+        raise checkout.NotFound("not_found", f"no pre-order with id {pre_order_id}")
+    return pre_order_id
 
 
 @auth.error_handler
@@ -51,32 +71,32 @@ def _body() -> dict:
 @bp.post("/pre-orders")
 def open_pre_order():
     """Open a pre-order."""
-    return jsonify(pre_order_json(checkout.open_pre_order(_body()))), 201
+    return jsonify(pre_order_json(checkout.open_pre_order(_body(), live=_live()))), 201
 
 
 @bp.get("/pre-orders/<int:pre_order_id>")
 def get_pre_order(pre_order_id):
     """Read a pre-order, with its status and, once paid, its transaction."""
-    return jsonify(pre_order_json(checkout.get_pre_order(pre_order_id)))
+    return jsonify(pre_order_json(checkout.get_pre_order(_own(pre_order_id))))
 
 
 @bp.patch("/pre-orders/<int:pre_order_id>")
 def change_pre_order(pre_order_id):
     """Change a pre-order's lines, shipping, currency or payment option."""
-    return jsonify(pre_order_json(checkout.change_pre_order(pre_order_id, _body())))
+    return jsonify(pre_order_json(checkout.change_pre_order(_own(pre_order_id), _body())))
 
 
 @bp.post("/pre-orders/<int:pre_order_id>/order-number")
 def issue_order_number(pre_order_id):
     """Issue or re-issue the order number the customer keys in."""
-    pre_order, is_new = checkout.issue_order_number(pre_order_id, _body())
+    pre_order, is_new = checkout.issue_order_number(_own(pre_order_id), _body())
     return jsonify(pre_order_json(pre_order)), 201 if is_new else 200
 
 
 @bp.post("/pre-orders/<int:pre_order_id>/cancel")
 def cancel_pre_order(pre_order_id):
     """Cancel an unpaid pre-order."""
-    return jsonify(pre_order_json(checkout.cancel_pre_order(pre_order_id)))
+    return jsonify(pre_order_json(checkout.cancel_pre_order(_own(pre_order_id))))
 
 
 @bp.get("/transactions")
@@ -85,5 +105,6 @@ def find_transactions():
     found = checkout.find_transactions(
         order_number=request.args.get("order_number", "").strip(),
         reference_number=request.args.get("reference_number", "").strip(),
+        live=_live(),
     )
     return jsonify({"transactions": [transaction_json(item) for item in found]})

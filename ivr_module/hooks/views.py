@@ -18,6 +18,7 @@ from ..metrics import observe_hook_call
 from ..services.ivr import complete_payment, read_pre_order
 from ..services.hook_log import record_hook_call
 from ..services.results import HookError, HookResult, refuse
+from ..services.sandbox import is_sandbox_username
 from ..services.sessions import session_key
 from ..services.vendor_auth import check_vendor, lockout_key
 from . import bp
@@ -66,14 +67,15 @@ def _serve_pre_order(data: dict) -> HookResult:
     # One cache round trip for both things it may know of this call.
     cache_prefetch(lockout_key(request.remote_addr), session_key(call.order_number))
     refusal = check_vendor(call.username, call.password, request.remote_addr)
-    return refusal or read_pre_order(call.order_number)
+    return refusal or read_pre_order(call.order_number, live=not is_sandbox_username(call.username))
 
 
 def _serve_complete(data: dict) -> HookResult:
     call = parse_complete(data)
     refusal = check_vendor(call.username, call.password, request.remote_addr)
     return refusal or complete_payment(
-        call.order_number, call.reference_number, call.staff_id, call.success
+        call.order_number, call.reference_number, call.staff_id, call.success,
+        live=not is_sandbox_username(call.username),
     )
 
 
@@ -95,7 +97,9 @@ def _handle(endpoint: str, serve, answer) -> Response:
         logger.exception("%s: unexpected error", endpoint)
         result = refuse(HookError.SERVICE_UNAVAILABLE, "internal error (see the application log)")
     seconds = time.perf_counter() - started
-    observe_hook_call(endpoint, result.errortext, seconds)
+    # A call presenting the sandbox username is test data, whatever it was answered.
+    live = not is_sandbox_username(presented(data, "username"))
+    observe_hook_call(endpoint, result.errortext, seconds, live)
     record_hook_call(
         endpoint=endpoint,
         remote_addr=request.remote_addr,
@@ -108,6 +112,7 @@ def _handle(endpoint: str, serve, answer) -> Response:
         detail=result.detail,
         duration_ms=round(seconds * 1000),
         request_id=g.ivr_request_id,
+        live=live,
     )
     return answer(result)
 
