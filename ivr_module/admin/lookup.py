@@ -13,6 +13,7 @@ from ..models import HookCall, IVRTransaction, PreOrder
 from ..services.checkout import find_transactions
 from ..services.order_numbers import unknown_number_detail
 from .access import SecuredView
+from .test_data import shown_rows, test_data_shown
 
 # An order's calls shown on one page; a number hammered more often than this says so.
 MAX_CALLS = 500
@@ -48,28 +49,34 @@ def _story_of(order_number: str) -> OrderStory:
     # Its transaction is read below with any others recorded for the number, not loaded here.
     story.pre_order = db.session.scalar(
         select(PreOrder)
-        .where(PreOrder.order_number == order_number)
+        .where(PreOrder.order_number == order_number, shown_rows(PreOrder))
         .options(lazyload(PreOrder.transaction))
     )
     calls = db.session.scalars(
         select(HookCall)
-        .where(HookCall.order_number == order_number)
+        .where(HookCall.order_number == order_number, shown_rows(HookCall))
         .order_by(HookCall.created_at, HookCall.id)
         .limit(MAX_CALLS + 1)
     ).all()
     story.hook_calls, story.more_calls = list(calls[:MAX_CALLS]), len(calls) > MAX_CALLS
-    story.transactions = find_transactions(order_number=order_number)
+    story.transactions = find_transactions(order_number=order_number, live=not test_data_shown())
     return story
 
 
 def _order_number_of_reference(reference: str) -> Optional[str]:
     """The order a reference number was recorded or presented for, if any."""
     number = db.session.scalar(
-        select(IVRTransaction.order_number).where(IVRTransaction.reference_number == reference)
+        select(IVRTransaction.order_number).where(
+            IVRTransaction.reference_number == reference, shown_rows(IVRTransaction)
+        )
     )
     return number or db.session.scalar(
         select(HookCall.order_number)
-        .where(HookCall.reference_number == reference, HookCall.order_number.is_not(None))
+        .where(
+            HookCall.reference_number == reference,
+            HookCall.order_number.is_not(None),
+            shown_rows(HookCall),
+        )
         .order_by(HookCall.created_at.desc())
         .limit(1)
     )
@@ -104,7 +111,7 @@ def find_story(asked: str) -> OrderStory:
             story.near_matches = list(
                 db.session.scalars(
                     select(PreOrder)
-                    .where(PreOrder.order_number.in_(candidates))
+                    .where(PreOrder.order_number.in_(candidates), shown_rows(PreOrder))
                     .options(lazyload("*"))  # only the number and status are shown
                     .limit(10)
                 )
