@@ -78,7 +78,7 @@ def generate_data_command(hook_calls, transactions, days, seed, if_empty):
 @click.option("--batch-size", type=click.IntRange(min=1), default=5000, show_default=True)
 def purge_hook_calls_command(older_than_days, batch_size):
     """Delete old hook-call rows in batches (retention)."""
-    from .services.hook_log import count_hook_calls_before, purge_hook_calls
+    from .services.hook_log_retention import count_hook_calls_before, purge_hook_calls
 
     cutoff = utcnow() - timedelta(days=older_than_days)
     total = count_hook_calls_before(cutoff)

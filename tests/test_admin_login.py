@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ivr_module.admin import throttle
 from ivr_module.db import db
 from ivr_module.models import User
-from tests.conftest import STAFF_PASSWORD, make_staff, user_named
+from tests.helpers import STAFF_PASSWORD, make_staff, user_named
 
 
 @pytest.fixture

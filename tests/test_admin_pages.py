@@ -15,7 +15,7 @@ from ivr_module.config import ConfigError
 from ivr_module.db import db
 from ivr_module.models import HookCall, IVRTransaction
 from ivr_module.services.results import HookError
-from tests.conftest import StaffActions
+from tests.helpers import StaffActions
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=timezone.utc)
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.conftest import BASKET
+from tests.helpers import BASKET
 
 PAGES = [
     "/admin/",
@@ -132,7 +132,7 @@ def test_a_host_apps_stricter_samesite_is_kept(app_with):
 
 
 def test_login_without_the_csrf_token_is_refused(app, client):
-    from tests.conftest import STAFF_PASSWORD, make_staff
+    from tests.helpers import STAFF_PASSWORD, make_staff
 
     make_staff(app, "ayse", "support")
     response = client.post("/admin/auth/login", data={"username": "ayse", "password": STAFF_PASSWORD})

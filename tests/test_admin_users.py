@@ -1,6 +1,6 @@
 """The users view: admins create, change and delete staff accounts; hashes are never shown."""
 
-from tests.conftest import user_named
+from tests.helpers import user_named
 
 
 def save(staff, client, url, **fields):

@@ -9,7 +9,7 @@ from sqlalchemy import event, func, select
 from ivr_module.db import db
 from ivr_module.models import HookCall, IVRTransaction
 from ivr_module.services import checkout
-from tests.conftest import Hooks, new_pre_order, pre_order_answer_failed
+from tests.helpers import Hooks, new_pre_order, pre_order_answer_failed
 from tests.private_redis import free_port
 
 

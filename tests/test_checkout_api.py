@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from ivr_module.models import PreOrder, PreOrderLine
-from tests.conftest import BASKET, BASKET_TOTAL, count_rows, pre_order_answer_failed
+from tests.helpers import BASKET, BASKET_TOTAL, count_rows, pre_order_answer_failed
 
 
 def opened(api, **changes):
@@ -235,7 +235,7 @@ def test_paid_pre_order_shows_its_transaction_and_refuses_changes(api, hooks):
 
 
 def test_expired_number_reads_expired_and_hooks_say_order_not_found(app_with, api, hooks):
-    from tests.conftest import API_TOKEN
+    from tests.helpers import API_TOKEN
 
     client = app_with(IVR_ORDER_TTL_SECONDS=0).test_client()
     headers = {"Authorization": f"Bearer {API_TOKEN}"}

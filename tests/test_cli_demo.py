@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ivr_module.db import db
 from ivr_module.demo import DEMO_ORDERS, MISTYPED, NEVER_ISSUED, PAID_REFERENCE
 from ivr_module.models import HookCall, IVRTransaction, PreOrder, PreOrderStatus
-from tests.conftest import count_rows
+from tests.helpers import count_rows
 
 
 def test_demo_prints_its_order_numbers(runner):

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from ivr_module.db import db
 from ivr_module.models import PreOrder
-from tests.conftest import Hooks, all_at_once, transactions
+from tests.helpers import Hooks, all_at_once, transactions
 
 RACERS = 20
 

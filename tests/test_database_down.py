@@ -1,6 +1,6 @@
 """PostgreSQL unreachable: the hooks answer `Service unavailable` in shape, the API 503."""
 
-from tests.conftest import API_TOKEN, BASKET, IVR_USERNAME, Hooks, pre_order_answer_failed
+from tests.helpers import API_TOKEN, BASKET, IVR_USERNAME, Hooks, pre_order_answer_failed
 
 DEAD_DATABASE = "postgresql://postgres@127.0.0.1:1/unreachable"
 

@@ -8,7 +8,7 @@ from stdnum import luhn
 from ivr_module.db import db, utcnow
 from ivr_module.models import HookCall, IVRTransaction, PreOrder
 from ivr_module.services.results import HookError
-from tests.conftest import count_rows
+from tests.helpers import count_rows
 
 
 def generate(runner, *args):

@@ -5,7 +5,7 @@ from flask import Flask
 
 from ivr_module import IVRModule
 from ivr_module.services import checkout
-from tests.conftest import BASKET, IVR_PASSWORD, IVR_USERNAME, Hooks, dispose
+from tests.helpers import BASKET, IVR_PASSWORD, IVR_USERNAME, Hooks, dispose
 
 
 def test_a_host_app_embeds_the_module(backend_config, app):

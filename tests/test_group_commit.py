@@ -6,8 +6,8 @@ from functools import partial
 from sqlalchemy.exc import OperationalError
 
 from ivr_module.models import HookCall
-from ivr_module.services.hook_log import GroupCommit
-from tests.conftest import Hooks, all_at_once, count_rows
+from ivr_module.services.group_commit import GroupCommit
+from tests.helpers import Hooks, all_at_once, count_rows
 
 
 class SlowTable:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ivr_module.db import db
 from ivr_module.models import HookCall
 from ivr_module.services import ivr as ivr_service
-from tests.conftest import IVR_PASSWORD, IVR_USERNAME, Hooks
+from tests.helpers import IVR_PASSWORD, IVR_USERNAME, Hooks
 
 
 def calls(app):

@@ -7,7 +7,7 @@ import pytest
 from ivr_module.db import db
 from ivr_module.models import PreOrder
 from ivr_module.services import checkout
-from tests.conftest import IVR_PASSWORD, IVR_USERNAME, new_pre_order, transactions
+from tests.helpers import IVR_PASSWORD, IVR_USERNAME, new_pre_order, transactions
 
 
 def result(answer):

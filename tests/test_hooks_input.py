@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import IVR_PASSWORD, IVR_USERNAME, pre_order_answer_failed
+from tests.helpers import IVR_PASSWORD, IVR_USERNAME, pre_order_answer_failed
 from tests.hook_schema import validator
 
 PRE_ORDER = "/hooks/ivr/pre_order/"

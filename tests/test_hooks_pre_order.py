@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from ivr_module.services.results import HookError
-from tests.conftest import BASKET, IVR_PASSWORD, IVR_USERNAME, new_pre_order, pre_order_answer_failed
+from tests.helpers import BASKET, IVR_PASSWORD, IVR_USERNAME, new_pre_order, pre_order_answer_failed
 
 
 def test_pre_order_reads_products_and_total(hooks, make_pre_order):

@@ -14,7 +14,7 @@ from sqlalchemy import inspect, text
 from ivr_module.cache import cache
 from ivr_module.db import Base
 from ivr_module.migrating import VERSION_TABLE
-from tests.conftest import (
+from tests.helpers import (
     API_TOKEN, BASKET, BASKET_TOTAL, IVR_PASSWORD, IVR_USERNAME, POSTGRES_ADMIN_URL, REDIS_TEST_URL,
     STAFF_PASSWORD, csrf_token_of,
 )

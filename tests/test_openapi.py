@@ -10,7 +10,7 @@ from referencing import Registry, Resource
 
 from ivr_module.openapi import seed_document
 from ivr_module.services.checkout_input import IssueInput, PreOrderChange, PreOrderInput
-from tests.conftest import BASKET
+from tests.helpers import BASKET
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from ivr_module.models import HookCall, IVRTransaction, PreOrder
 from ivr_module.services import order_numbers
 from ivr_module.services.results import HookError
 from ivr_module.services.sandbox import MAGIC_AMOUNT, MAGIC_BY_KEY, MAGIC_NUMBERS
-from tests.conftest import (
+from tests.helpers import (
     API_TOKEN,
     BASKET,
     IVR_PASSWORD,

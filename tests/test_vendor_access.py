@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import IVR_PASSWORD, IVR_USERNAME
+from tests.helpers import IVR_PASSWORD, IVR_USERNAME
 
 
 def call(client, password=IVR_PASSWORD, addr="203.0.113.5", forwarded_for=None):

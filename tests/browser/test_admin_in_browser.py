@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from ivr_module.services.results import HookError
-from tests.conftest import STAFF_PASSWORD, make_staff
+from tests.helpers import STAFF_PASSWORD, make_staff
 
 from .conftest import log_in
 

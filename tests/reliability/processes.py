@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psutil
 import psycopg
 
-from tests.conftest import API_TOKEN, IVR_PASSWORD, IVR_USERNAME, POSTGRES_ADMIN_URL
+from tests.helpers import API_TOKEN, IVR_PASSWORD, IVR_USERNAME, POSTGRES_ADMIN_URL
 from tests.private_redis import free_port
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from tests.conftest import API_TOKEN, BASKET, IVR_PASSWORD, IVR_USERNAME
+from tests.helpers import API_TOKEN, BASKET, IVR_PASSWORD, IVR_USERNAME
 
 from .processes import wait_until
 

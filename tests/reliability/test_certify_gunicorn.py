@@ -5,7 +5,7 @@ import subprocess
 import sys
 from xml.etree import ElementTree
 
-from tests.conftest import SANDBOX_API_TOKEN, SANDBOX_PASSWORD, SANDBOX_USERNAME
+from tests.helpers import SANDBOX_API_TOKEN, SANDBOX_PASSWORD, SANDBOX_USERNAME
 
 from .processes import ROOT
 

@@ -14,7 +14,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from tests.conftest import API_TOKEN, IVR_PASSWORD, IVR_USERNAME
+from tests.helpers import API_TOKEN, IVR_PASSWORD, IVR_USERNAME
 
 from .processes import ROOT, flask_command, production_env
 from .service import Service

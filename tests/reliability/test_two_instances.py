@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.conftest import BASKET_TOTAL, all_at_once
+from tests.helpers import BASKET_TOTAL, all_at_once
 
 from .service import Service, audit, pre_order_text
 
