@@ -17,7 +17,12 @@ from ivr_module.models import HookCall, IVRTransaction, PreOrder
 from ivr_module.services import sandbox as sandbox_service
 from ivr_module.services.results import HookError, HookResult
 from ivr_module.services.sandbox import MAGIC_BY_KEY
-from tests.helpers import SANDBOX_API_TOKEN, SANDBOX_PASSWORD, SANDBOX_USERNAME, count_rows
+from tests.helpers import (
+    SANDBOX_API_TOKEN,
+    SANDBOX_PASSWORD,
+    SANDBOX_USERNAME,
+    count_rows,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 

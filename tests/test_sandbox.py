@@ -184,7 +184,7 @@ def test_live_calls_see_magic_numbers_as_unknown(app, live):
 
 @pytest.mark.parametrize("owner, other", [(API_TOKEN, SANDBOX_API_TOKEN), (SANDBOX_API_TOKEN, API_TOKEN)])
 def test_each_checkout_token_sees_only_its_own_pre_orders(app, client, owner, other):
-    status, opened = api_call(client, owner, "post", "/pre-orders", BASKET)
+    _status, opened = api_call(client, owner, "post", "/pre-orders", BASKET)
     path = f"/pre-orders/{opened['id']}"
     for method, suffix, body in [("get", "", None), ("patch", "", {"shipping_amount": "1.00"}),
                                  ("post", "/order-number", {}), ("post", "/cancel", None)]:

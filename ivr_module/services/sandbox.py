@@ -11,7 +11,6 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Optional
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -36,8 +35,8 @@ class MagicNumber:
     serial: int
     key: str  # a short name, used by the certification run and the vendor guide
     cause: str
-    pre_order: Optional[HookError]  # None: success, with the magic basket
-    complete: Optional[HookError]  # None: success
+    pre_order: HookError | None  # None: success, with the magic basket
+    complete: HookError | None  # None: success
     records: bool = False  # whether a successful complete records a sandbox transaction
 
     @property
@@ -120,7 +119,7 @@ def sandbox_credentials_match(username: str, password: str) -> bool:
     return bool(expected_username and expected_password) and username_ok and password_ok
 
 
-def in_mode(session: Optional[OrderSession], live: bool) -> Optional[OrderSession]:
+def in_mode(session: OrderSession | None, live: bool) -> OrderSession | None:
     """The session if it belongs to the caller's mode; else None, as for an unknown number."""
     return session if session is not None and session.live == live else None
 
@@ -128,7 +127,7 @@ def in_mode(session: Optional[OrderSession], live: bool) -> Optional[OrderSessio
 # --- The magic numbers ------------------------------------------------------------------------
 
 
-def magic_number(order_number: str) -> Optional[MagicNumber]:
+def magic_number(order_number: str) -> MagicNumber | None:
     """The magic number entry for this order number, if it is one."""
     return MAGIC_BY_NUMBER.get(order_number)
 
@@ -161,7 +160,7 @@ def magic_pre_order(magic: MagicNumber) -> HookResult:
     return HookResult(detail=_detail(magic), session=_magic_session(magic))
 
 
-def _order_of_sandbox_reference(reference: str) -> Optional[str]:
+def _order_of_sandbox_reference(reference: str) -> str | None:
     return db.session.scalar(
         select(IVRTransaction.order_number).where(
             IVRTransaction.reference_number == reference, IVRTransaction.live.is_(False)

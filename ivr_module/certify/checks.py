@@ -1,30 +1,14 @@
-"""The certification run: a deployment's sandbox driven through every hook outcome, over HTTP.
+"""The checks of a certification run: the magic numbers, the outcomes no number stands for, a checkout."""
 
-    python -m ivr_module.certify --url https://shop.example --username U --password P \
-        [--checkout-token T] [--junit report.xml]
-
-(or `flask ivr certify --url URL`, which takes the credentials from the app's settings). Each
-magic order number (services/sandbox.py), the outcomes no number stands for, and, with the
-checkout API's sandbox token, a whole checkout flow are checked; a pass/fail table is printed
-and the exit status is 1 if anything failed. Only sandbox credentials are used, so no live row
-is read or written: it is safe against production. Plain urllib: nothing beyond the package.
-"""
-
-import argparse
-import json
-import os
 import secrets
-import sys
 import time
-import urllib.error
-import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable, Optional
-from xml.etree import ElementTree
 
-from .services.results import HookError
-from .services.sandbox import MAGIC_AMOUNT, MAGIC_BY_KEY, MAGIC_NUMBERS
+from ..services.results import HookError
+from ..services.sandbox import MAGIC_AMOUNT, MAGIC_BY_KEY, MAGIC_NUMBERS
+from .client import CertificationError, Target
 
 SUCCESS = ""  # the errortext of a success
 
@@ -40,66 +24,6 @@ class Outcome:
     passed: bool = False
     skipped: bool = False
 
-
-class CertificationError(Exception):
-    """A check could not be made (unreachable server, an answer that is not JSON)."""
-
-
-@dataclass
-class Target:
-    """The deployment under test and the sandbox credentials."""
-
-    url: str
-    username: str
-    password: str
-    checkout_token: Optional[str] = None
-    hooks_prefix: str = "/hooks/ivr"
-    api_prefix: str = "/api"
-    timeout: float = 15.0
-
-    def request(self, method: str, path: str, body=None, token: Optional[str] = None) -> tuple[int, object]:
-        """(HTTP status, decoded JSON) of one request."""
-        data = None if body is None else json.dumps(body).encode()
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        request = urllib.request.Request(self.url.rstrip("/") + path, data=data, headers=headers, method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                status, raw = response.status, response.read()
-        except urllib.error.HTTPError as error:
-            status, raw = error.code, error.read()
-        except (urllib.error.URLError, OSError) as error:
-            raise CertificationError(f"{method} {path}: {error}") from None
-        try:
-            return status, json.loads(raw) if raw.strip() else None
-        except ValueError:
-            raise CertificationError(f"{method} {path}: HTTP {status}, not JSON") from None
-
-    def hook(self, endpoint: str, body: dict) -> tuple[str, dict]:
-        """Call a hook; its errortext ("" on success) and the whole answer. Anything but 200 fails."""
-        status, answer = self.request("POST", f"{self.hooks_prefix}/{endpoint}/", body)
-        if status != 200 or not isinstance(answer, dict):
-            raise CertificationError(f"{endpoint}: HTTP {status} {answer!r:.200}")
-        result = answer.get("orderResultResponse", {}).get("result") if endpoint == "complete" else answer.get("result")
-        if not isinstance(result, dict) or result.get("success") is not (result.get("errortext") == ""):
-            raise CertificationError(f"{endpoint}: answer not in the documented shape: {answer!r:.200}")
-        return result["errortext"], answer
-
-    def pre_order(self, order_number, **overrides) -> tuple[str, dict]:
-        """The pre_order hook with the sandbox credentials."""
-        body = {"username": self.username, "password": self.password, "orderNumber": order_number}
-        return self.hook("pre_order", {**body, **overrides})
-
-    def complete(self, order_number, reference, success=True, **overrides) -> str:
-        """The complete hook with the sandbox credentials; its errortext."""
-        result = {"orderNumber": order_number, "referenceNumber": reference, "staffId": "certify", "success": success}
-        body = {"username": self.username, "password": self.password, "orderResultRequest": result}
-        return self.hook("complete", {**body, **overrides})[0]
-
-    def api(self, method: str, path: str, body=None) -> tuple[int, object]:
-        """A checkout-API call with the sandbox token."""
-        return self.request(method, self.api_prefix + path, body, token=self.checkout_token)
 
 
 class Run:
@@ -264,69 +188,3 @@ def certify(target: Target) -> Run:
     _outcomes_without_a_number(run)
     _checkout_flow(run)
     return run
-
-
-def table(run: Run) -> str:
-    """The outcomes as a plain-text table, one line each, and a summary line."""
-    rows = [("", "check", "expected", "got")]
-    for outcome in run.outcomes:
-        mark = "SKIP" if outcome.skipped else "PASS" if outcome.passed else "FAIL"
-        rows.append((mark, f"{outcome.group}: {outcome.name}", outcome.expected, outcome.got))
-    widths = [max(len(row[index]) for row in rows) for index in range(3)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3] for row in rows]
-    passed = sum(outcome.passed for outcome in run.outcomes)
-    skipped = sum(outcome.skipped for outcome in run.outcomes)
-    lines.append(f"\n{passed} passed, {len(run.failed)} failed, {skipped} skipped")
-    return "\n".join(lines)
-
-
-def junit_xml(run: Run) -> bytes:
-    """The outcomes as a JUnit XML report (one test case per outcome)."""
-    suite = ElementTree.Element(
-        "testsuite", name="ivr-certify", tests=str(len(run.outcomes)), failures=str(len(run.failed)),
-        skipped=str(sum(outcome.skipped for outcome in run.outcomes)), errors="0",
-    )
-    for outcome in run.outcomes:
-        case = ElementTree.SubElement(suite, "testcase", classname=f"ivr.certify.{outcome.group}", name=outcome.name)
-        if outcome.skipped:
-            ElementTree.SubElement(case, "skipped", message=outcome.expected)
-        elif not outcome.passed:
-            message = f"expected {outcome.expected!r}, got {outcome.got!r}"
-            ElementTree.SubElement(case, "failure", message=message).text = message
-    return ElementTree.tostring(suite, encoding="utf-8", xml_declaration=True)
-
-
-def report(run: Run, junit: Optional[str], echo=print) -> int:
-    """Print the table, write the JUnit file if asked; the exit status (1 if anything failed)."""
-    echo(table(run))
-    if junit:
-        with open(junit, "wb") as handle:
-            handle.write(junit_xml(run))
-    return 1 if run.failed else 0
-
-
-def main(argv=None) -> int:
-    """The command line (credentials may come from the environment, to keep them out of `ps`)."""
-    parser = argparse.ArgumentParser(prog="python -m ivr_module.certify", description=__doc__.split("\n")[0])
-    parser.add_argument("--url", required=True, help="base URL of the deployment, e.g. https://shop.example")
-    parser.add_argument("--username", default=os.environ.get("IVR_SANDBOX_USERNAME"),
-                        help="sandbox username (default: $IVR_SANDBOX_USERNAME)")
-    parser.add_argument("--password", default=os.environ.get("IVR_SANDBOX_PASSWORD"),
-                        help="sandbox password (default: $IVR_SANDBOX_PASSWORD)")
-    parser.add_argument("--checkout-token", default=os.environ.get("CHECKOUT_API_SANDBOX_TOKEN"),
-                        help="checkout API sandbox token (default: $CHECKOUT_API_SANDBOX_TOKEN); "
-                             "without it the checkout flow is skipped")
-    parser.add_argument("--hooks-prefix", default="/hooks/ivr", help="where the hooks are (default /hooks/ivr)")
-    parser.add_argument("--api-prefix", default="/api", help="where the checkout API is (default /api)")
-    parser.add_argument("--timeout", type=float, default=15.0, help="seconds per request")
-    parser.add_argument("--junit", metavar="FILE", help="also write the outcomes as JUnit XML")
-    args = parser.parse_args(argv)
-    if not args.username or not args.password:
-        parser.error("the sandbox --username and --password are required")
-    target = Target(args.url, args.username, args.password, args.checkout_token,
-                    args.hooks_prefix, args.api_prefix, args.timeout)
-    return report(certify(target), args.junit)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
