@@ -20,18 +20,22 @@ DEMO_ENV := IVR_ENV=development IVR_USERNAME=$(DEMO_IVR_USERNAME) \
 	CHECKOUT_API_SANDBOX_TOKEN=$(DEMO_SANDBOX_TOKEN)
 FLASK := $(DEMO_ENV) $(BIN)/flask --app wsgi
 
-.PHONY: run certify test bench install install-dev clean
+.PHONY: run certify test bench install install-dev lock clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(VENV)/bin/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+# Dependencies come from the lock files, every file checked against its hash; the project itself
+# is then added without resolving anything (docs/OPERATIONS.md, "Dependencies and the lock").
+$(VENV)/.installed: $(VENV)/bin/python pyproject.toml requirements.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed
-	$(BIN)/pip install --quiet -e ".[dev]"
+$(VENV)/.installed-dev: $(VENV)/bin/python pyproject.toml requirements-dev.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 install: $(VENV)/.installed
@@ -65,10 +69,16 @@ certify: install
 
 # The whole suite, on SQLite + the in-process cache, then on PostgreSQL + Redis. The reliability
 # tests (tests/reliability: gunicorn, faults, schemathesis) need PostgreSQL + Redis, so they run
-# in the second leg only; docs/RELIABILITY.md says what they show.
+# in the second leg only; docs/RELIABILITY.md says what they show. The third leg runs the hook
+# and payment tests once more through PgBouncer in transaction pooling mode (docs/OPERATIONS.md).
+POOLED_TESTS := tests/test_hooks_pre_order.py tests/test_hooks_complete.py tests/test_hooks_input.py \
+	tests/test_concurrency.py tests/test_hook_log.py tests/test_group_commit.py \
+	tests/test_checkout_api.py tests/test_transaction_pooling.py
+
 test: install-dev
 	$(BIN)/python -m pytest --backend sqlite --ignore=tests/reliability
 	$(BIN)/python -m pytest --backend postgres
+	$(BIN)/python -m pytest --backend pgbouncer $(POOLED_TESTS)
 
 # Hook latency and throughput on PostgreSQL + Redis, then SQLite (docs/BENCHMARKS.md).
 bench: install-dev
@@ -76,5 +86,20 @@ bench: install-dev
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk hey)
 	$(BIN)/python -m bench.run
 
+# Re-pin every dependency to the newest release pyproject.toml allows, with hashes, from PyPI
+# alone (no local index of this machine leaks in); the dev lock keeps the runtime lock's versions,
+# so tests run what production runs. `make lock LOCK_FLAGS=` adds a new dependency without
+# moving the others.
+LOCK_TOOLS := .venv-lock
+LOCK_FLAGS ?= --upgrade
+PIP_COMPILE := PIP_CONFIG_FILE=/dev/null $(LOCK_TOOLS)/bin/pip-compile --quiet $(LOCK_FLAGS) \
+	--generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links
+
+lock:
+	$(PYTHON) -m venv $(LOCK_TOOLS)
+	PIP_CONFIG_FILE=/dev/null $(LOCK_TOOLS)/bin/pip install --quiet --upgrade pip pip-tools
+	$(PIP_COMPILE) --output-file requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra dev --constraint requirements.lock --output-file requirements-dev.lock pyproject.toml
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LOCK_TOOLS) instance .pytest_cache .hypothesis

@@ -28,8 +28,14 @@ DEFAULTS = {
     "IVR_TRUSTED_PROXIES": 0,
     "IVR_DEFAULT_CURRENCY": "TRY",
     "IVR_TIMEZONE": "UTC",
+    # The language of the admin's caller hints (en or tr).
+    "IVR_DEFAULT_LOCALE": "en",
+    # Admin login: tries per (username, address) and per address in each window (admin/throttle.py).
     "IVR_ADMIN_LOGIN_FREE_ATTEMPTS": 5,
-    "IVR_ADMIN_LOGIN_DELAY_SECONDS": 30,
+    "IVR_ADMIN_LOGIN_ADDRESS_ATTEMPTS": 20,
+    "IVR_ADMIN_LOGIN_WINDOW_SECONDS": 900,
+    # An admin session unused this long is logged out.
+    "IVR_ADMIN_SESSION_IDLE_SECONDS": 8 * 3600,
     # Where the module's pages live in the app (docs/EMBEDDING.md); "" is the app's root.
     "IVR_HOOKS_URL_PREFIX": "/hooks/ivr",
     "IVR_API_URL_PREFIX": "/api",
@@ -37,6 +43,9 @@ DEFAULTS = {
     "IVR_OPS_URL_PREFIX": "",
     # With IVRModule(staff_role=...) and a host login that is not Flask-Login's: its endpoint.
     "IVR_HOST_LOGIN_ENDPOINT": None,
+    # PostgreSQL is reached through PgBouncer in transaction pooling mode: nothing may rely on
+    # a database session outliving its transaction (docs/OPERATIONS.md, "Behind PgBouncer").
+    "IVR_TRANSACTION_POOLING": False,
 }
 
 # Settings read from the environment as whole numbers: those whose default is one, so a new
@@ -44,6 +53,9 @@ DEFAULTS = {
 INTEGER_SETTINGS = {
     key for key, value in DEFAULTS.items() if isinstance(value, int) and not isinstance(value, bool)
 }
+BOOLEAN_SETTINGS = {key for key, value in DEFAULTS.items() if isinstance(value, bool)}
+BOOLEAN_WORDS = {"1": True, "true": True, "yes": True, "on": True,
+                 "0": False, "false": False, "no": False, "off": False, "": False}
 
 # Keys that are published or guessable; a production start refuses them.
 WEAK_SECRET_KEYS = {"dev", "development", "secret", "changeme", "change-me", "test"}
@@ -67,8 +79,17 @@ def from_environment(environ=os.environ) -> dict:
                 value = int(value)
             except ValueError:
                 raise ConfigError(f"{key} must be a whole number, got {value!r}") from None
+        elif key in BOOLEAN_SETTINGS:
+            value = _boolean(key, value)
         settings[key] = value
     return settings
+
+
+def _boolean(key: str, value: str) -> bool:
+    try:
+        return BOOLEAN_WORDS[value.strip().lower()]
+    except KeyError:
+        raise ConfigError(f"{key} must be true or false, got {value!r}") from None
 
 
 def is_development(config) -> bool:
@@ -127,7 +148,18 @@ POSTGRES_CONNECT_ARGS = {
 }
 
 
-def engine_options(uri: str) -> dict:
+def postgres_connect_args(transaction_pooling: bool) -> dict:
+    """psycopg connection arguments; behind a transaction pooler, no server-side prepared statements.
+
+    psycopg prepares a statement on the server once a connection has run it a few times; the
+    next transaction may run on another server connection, where that statement does not exist.
+    """
+    if transaction_pooling:
+        return {**POSTGRES_CONNECT_ARGS, "prepare_threshold": None}
+    return POSTGRES_CONNECT_ARGS
+
+
+def engine_options(uri: str, transaction_pooling: bool = False) -> dict:
     """Pool settings: PostgreSQL connections are checked before use, so a restart heals."""
     if uri.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}}
@@ -136,7 +168,7 @@ def engine_options(uri: str) -> dict:
         "pool_size": 10,
         "max_overflow": 10,
         "pool_timeout": 10,
-        "connect_args": POSTGRES_CONNECT_ARGS,
+        "connect_args": postgres_connect_args(transaction_pooling),
     }
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import func, insert, select, text
 from .db import db, utcnow
 from .models import CASH_REGISTER, HookCall, IVRTransaction, PreOrder, PreOrderLine, PreOrderStatus
 from .models.pre_order import basket_amount, basket_fingerprint
+from .services.failure_codes import failure_code
 from .services.order_numbers import with_check_digit
 from .services.results import HookError
 
@@ -222,6 +223,7 @@ class Generator:
             "remote_addr": address or self.rng.choice(VENDOR_ADDRESSES), "username": "demo-ivr",
             "order_number": number, "reference_number": reference, "success": error is None,
             "error_text": error.value if error else "", "detail": detail,
+            "error_code": failure_code(error.value, detail) if error else None,
             "duration_ms": self.rng.randint(4, 80),
             "request_id": f"{GENERATED_REQUEST_ID}{self.rng.getrandbits(48):012x}",
         }

@@ -56,7 +56,9 @@ class IVRModule:
         with app.app_context():
             if db.engine.dialect.name == "sqlite":
                 configure_sqlite(db.engine)
-            state.hook_log = HookLogWriter(db.engine.url.render_as_string(hide_password=False))
+            state.hook_log = HookLogWriter(
+                db.engine.url.render_as_string(hide_password=False), app.config["IVR_TRANSACTION_POOLING"]
+            )
         cache.init_app(app, config=config.cache_config(app.config))
         self._register_blueprints(app, state)
         init_admin(app, staff_role=self.staff_role)
@@ -72,7 +74,9 @@ class IVRModule:
             return registered
         uri = config.database_uri(app.config, app.instance_path)
         app.config.setdefault("SQLALCHEMY_DATABASE_URI", uri)
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(uri))
+        app.config.setdefault(
+            "SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(uri, app.config["IVR_TRANSACTION_POOLING"])
+        )
         own = SQLAlchemy(metadata=Base.metadata)
         own.init_app(app)
         return own

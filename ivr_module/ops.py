@@ -32,10 +32,15 @@ def _database_reachable() -> bool:
         return False
 
 
+def readiness_checks() -> dict[str, bool]:
+    """Whether the database and the cache answer now."""
+    return {"database": _database_reachable(), "cache": cache_reachable()}
+
+
 @bp.get("/readyz")
 def readyz():
     """Ready to serve: the database and the cache answer; says which one does not."""
-    checks = {"database": _database_reachable(), "cache": cache_reachable()}
+    checks = readiness_checks()
     body = {name: ("ok" if ok else "down") for name, ok in checks.items()}
     body["status"] = "ready" if all(checks.values()) else "not ready"
     return jsonify(body), 200 if all(checks.values()) else 503
@@ -43,6 +48,9 @@ def readyz():
 
 @bp.get("/metrics")
 def metrics():
-    """Prometheus metrics of this process (or of all gunicorn workers, in multiprocess mode)."""
-    body, content_type = metrics_page()
+    """Prometheus metrics of this process (or of all gunicorn workers, in multiprocess mode).
+
+    Readiness is measured at each scrape, so an alert sees it without a probe of its own.
+    """
+    body, content_type = metrics_page(readiness_checks())
     return Response(body, content_type=content_type)

@@ -2,6 +2,9 @@
 
 `--backend sqlite` (default) runs on a SQLite file and the in-process cache;
 `--backend postgres` on the machine's PostgreSQL and Redis. Every test runs on both.
+`--backend pgbouncer` is PostgreSQL and Redis again, reached through a PgBouncer of the run's own
+in transaction pooling mode (IVR_TRANSACTION_POOLING on); `make test` runs the hook and payment
+tests this way once more.
 The schema is built once per run by the Alembic migrations, and emptied before each test.
 """
 
@@ -20,23 +23,25 @@ from tests.helpers import (  # noqa: F401  (names older test modules still impor
     API_TOKEN, BASKET, BASKET_TOTAL, CASH_REGISTER_OPTION, IVR_PASSWORD, IVR_USERNAME,
     POSTGRES_ADMIN_URL, REDIS_TEST_URL, STAFF_PASSWORD, Hooks, StaffActions, all_at_once,
     count_rows, csrf_token_of, dispose, make_app, make_staff, new_pre_order,
-    pre_order_answer_failed, transactions, user_named,
+    pre_order_answer_failed, transactions, unavailable, user_named,
 )
+from tests.pgbouncer import PGBOUNCER, PgBouncer
 from tests.private_redis import PrivateRedis
 
 
 def pytest_addoption(parser):
     parser.addoption(
         "--backend",
-        choices=("sqlite", "postgres"),
+        choices=("sqlite", "postgres", "pgbouncer"),
         default=os.environ.get("IVR_TEST_BACKEND", "sqlite"),
-        help="sqlite: SQLite + in-process cache; postgres: PostgreSQL + Redis",
+        help="sqlite: SQLite + in-process cache; postgres: PostgreSQL + Redis; "
+        "pgbouncer: PostgreSQL (through PgBouncer, transaction pooling) + Redis",
     )
 
 
 @pytest.fixture(scope="session")
 def backend(request):
-    """The backend of this run: 'sqlite' or 'postgres'."""
+    """The backend of this run: 'sqlite', 'postgres' or 'pgbouncer' (PostgreSQL behind PgBouncer)."""
     return request.config.getoption("--backend")
 
 
@@ -51,7 +56,9 @@ def _fresh_postgres_database() -> str:
 @pytest.fixture(scope="session")
 def backend_config(backend, tmp_path_factory):
     """Settings that point an app at this run's database and cache, schema migrated."""
-    if backend == "postgres":
+    if backend == "pgbouncer" and not PGBOUNCER.exists():
+        unavailable(f"{PGBOUNCER} is missing (apt-get install pgbouncer)")
+    if backend != "sqlite":
         settings = {"DATABASE_URL": _fresh_postgres_database(), "REDIS_URL": REDIS_TEST_URL}
         redis.Redis.from_url(REDIS_TEST_URL).flushdb()
     else:
@@ -59,13 +66,22 @@ def backend_config(backend, tmp_path_factory):
         settings = {"DATABASE_URL": f"sqlite:///{path}"}
     app = create_app({"TESTING": True, "SECRET_KEY": "x" * 32, **settings})
     with app.app_context():
-        upgrade()
+        upgrade()  # straight to PostgreSQL, as docs/OPERATIONS.md says to migrate
         db.engine.dispose()
-    yield settings
-    if backend == "postgres":
-        name = settings["DATABASE_URL"].rsplit("/", 1)[1]
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    name = settings["DATABASE_URL"].rsplit("/", 1)[1]
+    bouncer = None
+    try:
+        if backend == "pgbouncer":
+            bouncer = PgBouncer(POSTGRES_ADMIN_URL, tmp_path_factory.mktemp("pgbouncer"))
+            bouncer.start()
+            settings = {**settings, "DATABASE_URL": bouncer.url(name), "IVR_TRANSACTION_POOLING": True}
+        yield settings
+    finally:
+        if bouncer:
+            bouncer.stop()
+        if backend != "sqlite":
+            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _empty_tables():

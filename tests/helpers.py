@@ -8,6 +8,7 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
 from ivr_module import create_app
@@ -184,3 +185,10 @@ class StaffActions:
     def logout(self):
         """Log out with the session's CSRF token."""
         return self.client.post("/admin/auth/logout", data={"csrf_token": self.token()})
+
+
+def unavailable(reason: str):
+    """Skip on a developer's machine what the machine lacks; in CI (CI=true), fail instead."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"cannot run in CI: {reason}", pytrace=False)
+    pytest.skip(reason)

@@ -1,13 +1,30 @@
 """Logging in and out of the admin, the slow-down after failed logins, and `ivr create-user`."""
 
+import re
+
 import pytest
+import redis
 from flask import g
 from sqlalchemy import select
 
 from ivr_module.admin import throttle
 from ivr_module.db import db
 from ivr_module.models import User
-from tests.helpers import STAFF_PASSWORD, make_staff, user_named
+from tests.helpers import (
+    REDIS_TEST_URL,
+    STAFF_PASSWORD,
+    StaffActions,
+    all_at_once,
+    csrf_token_of,
+    make_staff,
+    user_named,
+)
+
+
+@pytest.fixture(autouse=True)
+def fresh_login_counts(app):
+    """The counters in Redis outlive an app: each test starts with none."""
+    app.extensions["ivr_admin"].login_throttle.limiter.storage.reset()
 
 
 @pytest.fixture
@@ -70,7 +87,6 @@ def test_logout_ends_the_session(staff, client):
     staff.login("support")
     response = staff.logout()
     assert response.headers["Location"] == "/admin/auth/login"
-    g.pop("_login_user", None)  # pytest-flask's shared app context caches the user
     assert client.get("/admin/").status_code == 302
 
 
@@ -80,73 +96,99 @@ def test_logout_is_a_post_with_the_csrf_token(staff, client):
     assert client.post("/admin/auth/logout").status_code == 400
 
 
-class Clock:
-    """A stand-in for time.time() in the throttle."""
-
-    def __init__(self):
-        self.now = 1_000_000.0
-
-    def __call__(self):
-        return self.now
+WRONG = "wrong-password-123"
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(throttle, "_now", clock)
-    return clock
+def fails_from(client, address, log_in, times, username="ayse"):
+    """Send `times` wrong passwords for `username` from `address`."""
+    client.environ_base["REMOTE_ADDR"] = address
+    return [log_in(username, WRONG).status_code for _ in range(times)]
 
 
-def test_repeated_failures_slow_down_further_attempts(app, clock, log_in):
+def test_failures_slow_down_that_username_from_that_address(app, client, log_in):
     make_staff(app, "ayse", "support")
     free = app.config["IVR_ADMIN_LOGIN_FREE_ATTEMPTS"]
-    first_delay = app.config["IVR_ADMIN_LOGIN_DELAY_SECONDS"]
-    for _ in range(free):
-        assert log_in("ayse", "wrong-password-123").status_code == 401
-    # Even the right password waits now, and the page says for how long.
+    assert fails_from(client, "192.0.2.1", log_in, free) == [401] * free
+    # Even the right password is refused now, unchecked, and the page says for how long.
     refused = log_in("ayse", STAFF_PASSWORD)
     assert refused.status_code == 429
-    assert f"Too many failed logins. Try again in {first_delay} seconds." in refused.text
-    clock.now += first_delay
+    wait = int(re.search(r"Try again in (\d+) seconds\.", refused.text).group(1))
+    assert 0 < wait <= app.config["IVR_ADMIN_LOGIN_WINDOW_SECONDS"]
+
+
+def test_a_correct_password_from_another_address_is_not_refused(app, client, log_in):
+    make_staff(app, "ayse", "support")
+    fails_from(client, "192.0.2.1", log_in, app.config["IVR_ADMIN_LOGIN_FREE_ATTEMPTS"] + 3)
+    client.environ_base["REMOTE_ADDR"] = "198.51.100.7"
     assert log_in("ayse", STAFF_PASSWORD).status_code == 302
 
 
-def test_the_delay_grows_with_each_further_failure(app, clock, log_in):
+def test_one_address_guessing_many_usernames_is_slowed_down(app, client, log_in):
+    make_staff(app, "ayse", "support")
+    client.environ_base["REMOTE_ADDR"] = "192.0.2.1"
+    for attempt in range(app.config["IVR_ADMIN_LOGIN_ADDRESS_ATTEMPTS"]):
+        assert log_in(f"guess-{attempt}", WRONG).status_code == 401
+    assert log_in("ayse", STAFF_PASSWORD).status_code == 429
+    client.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    assert log_in("ayse", STAFF_PASSWORD).status_code == 302
+
+
+def test_a_success_clears_the_failures_of_its_username_and_address(app, client, log_in, staff):
     make_staff(app, "ayse", "support")
     free = app.config["IVR_ADMIN_LOGIN_FREE_ATTEMPTS"]
-    first_delay = app.config["IVR_ADMIN_LOGIN_DELAY_SECONDS"]
-    for _ in range(free):
-        log_in("ayse", "wrong-password-123")
-    clock.now += first_delay
-    assert log_in("ayse", "wrong-password-123").status_code == 401
-    assert f"Try again in {2 * first_delay} seconds." in log_in("ayse", STAFF_PASSWORD).text
-
-
-def test_failures_from_many_addresses_still_slow_down_one_username(app, client, clock, log_in):
-    make_staff(app, "ayse", "support")
-    for attempt in range(app.config["IVR_ADMIN_LOGIN_FREE_ATTEMPTS"]):
-        client.environ_base["REMOTE_ADDR"] = f"192.0.2.{attempt + 1}"
-        log_in("ayse", "wrong-password-123")
-    client.environ_base["REMOTE_ADDR"] = "192.0.2.200"
-    assert log_in("ayse", STAFF_PASSWORD).status_code == 429
-
-
-def test_one_address_guessing_many_usernames_is_slowed_down(app, clock, log_in):
-    make_staff(app, "ayse", "support")
-    for attempt in range(4 * app.config["IVR_ADMIN_LOGIN_FREE_ATTEMPTS"]):
-        log_in(f"guess-{attempt}", "wrong-password-123")
-    assert log_in("ayse", STAFF_PASSWORD).status_code == 429
-
-
-def test_a_success_clears_the_usernames_failures(app, clock, log_in, staff):
-    make_staff(app, "ayse", "support")
-    free = app.config["IVR_ADMIN_LOGIN_FREE_ATTEMPTS"]
-    for _ in range(free - 1):
-        log_in("ayse", "wrong-password-123")
+    fails_from(client, "192.0.2.1", log_in, free - 1)
     assert log_in("ayse", STAFF_PASSWORD).status_code == 302
     staff.logout()
-    for _ in range(free - 1):
-        assert log_in("ayse", "wrong-password-123").status_code == 401
+    assert fails_from(client, "192.0.2.1", log_in, free - 1) == [401] * (free - 1)
+
+
+def test_successes_do_not_use_up_the_address_budget(app_with):
+    office = app_with(IVR_ADMIN_LOGIN_ADDRESS_ATTEMPTS=2)
+    colleagues = StaffActions(office, office.test_client())
+    for number in range(4):
+        assert colleagues.login("support", username=f"colleague-{number}").status_code == 302
+        colleagues.logout()
+
+
+def test_parallel_wrong_passwords_are_checked_no_more_than_the_free_attempts(app):
+    make_staff(app, "ayse", "support")
+    free = app.config["IVR_ADMIN_LOGIN_FREE_ATTEMPTS"]
+    tries = []
+    for _ in range(20):
+        client = app.test_client()
+        g.pop("csrf_token", None)  # pytest-flask's shared app context caches the last token
+        token = csrf_token_of(client.get("/admin/auth/login").text)
+        data = {"username": "ayse", "password": WRONG, "csrf_token": token}
+        tries.append(lambda client=client, data=data: client.post("/admin/auth/login", data=data).status_code)
+    statuses = all_at_once(tries)
+    # A 401 is a checked password; a 429 was refused before any check.
+    assert 1 <= statuses.count(401) <= free
+    assert statuses.count(401) + statuses.count(429) == 20
+
+
+def test_workers_share_the_counts_through_redis(app, app_with, backend, log_in, client):
+    if backend != "postgres":
+        pytest.skip("only PostgreSQL + Redis runs several workers on one count")
+    make_staff(app, "ayse", "support")
+    fails_from(client, "192.0.2.1", log_in, app.config["IVR_ADMIN_LOGIN_FREE_ATTEMPTS"])
+    other_worker = app_with()
+    other_client = other_worker.test_client()
+    other_client.environ_base["REMOTE_ADDR"] = "192.0.2.1"
+    refused = StaffActions(other_worker, other_client).login(username="ayse", create=False)
+    assert refused.status_code == 429
+    assert redis.Redis.from_url(REDIS_TEST_URL).keys(f"{throttle.KEY_PREFIX}:*")
+
+
+def test_failures_are_still_counted_while_redis_is_down(app, app_with, private_redis):
+    make_staff(app, "ayse", "support")
+    worker = app_with(REDIS_URL=private_redis.url)
+    private_redis.stop()
+    client = worker.test_client()
+    actions = StaffActions(worker, client)
+    free = app.config["IVR_ADMIN_LOGIN_FREE_ATTEMPTS"]
+    statuses = [actions.login(username="ayse", password=WRONG, create=False).status_code for _ in range(free)]
+    assert statuses == [401] * free
+    assert actions.login(username="ayse", create=False).status_code == 429
 
 
 # --- flask ivr create-user ---------------------------------------------------------------------

@@ -14,6 +14,7 @@ from ivr_module.cache import cache
 from ivr_module.config import ConfigError
 from ivr_module.db import db
 from ivr_module.models import HookCall, IVRTransaction
+from ivr_module.services.failure_codes import FailureCode
 from ivr_module.services.results import HookError
 from tests.helpers import StaffActions
 
@@ -102,20 +103,20 @@ def test_dashboard_charts_carry_the_chosen_periods_data(history, staff, client):
     payments = chart(today, "payments-chart")
     assert len(payments["labels"]) == 24 and payments["labels"][0] == "00:00"
     assert sum(payments["counts"]) == 1 and payments["counts"][9] == 1
-    assert chart(today, "failures-chart") == {"labels": [HookError.BASKET_CHANGED], "counts": [1]}
+    assert chart(today, "failures-chart") == {"labels": [FailureCode.BASKET_CHANGED], "counts": [1]}
     week = client.get("/admin/?period=7d").text
     payments = chart(week, "payments-chart")
     assert len(payments["labels"]) == 7 and sum(payments["counts"]) == 2
     # Seven local days, the oldest first: five days ago is the second, today the last.
     assert payments["sums"] == {"EUR": [0, 20.0, 0, 0, 0, 0, 0], "TRY": [0, 0, 0, 0, 0, 0, 10.0]}
     failures = chart(week, "failures-chart")
-    assert sorted(failures["labels"]) == [HookError.BASKET_CHANGED, HookError.ORDER_NOT_FOUND]
+    assert sorted(failures["labels"]) == [FailureCode.BASKET_CHANGED, FailureCode.ORDER_NOT_FOUND_UNKNOWN]
 
 
-def test_dashboard_links_failures_by_text_to_the_filtered_list(history, staff, client):
+def test_dashboard_links_failures_by_code_to_the_filtered_list(history, staff, client):
     staff.login("support")
     page = client.get("/admin/?period=7d").text
-    link = re.search(r'href="(/admin/failed-attempts/\?[^"]*Basket[^"]*)"', page).group(1)
+    link = re.search(r'href="(/admin/failed-attempts/\?[^"]*basket_changed[^"]*)"', page).group(1)
     listed = client.get(link.replace("&amp;", "&")).text
     assert "2222222222" in listed and "1111111116" not in listed
 

@@ -2,13 +2,14 @@
 
 import logging
 
+import psycopg
 import pytest
 from sqlalchemy import select
 
 from ivr_module.db import db
 from ivr_module.models import HookCall
 from ivr_module.services import ivr as ivr_service
-from tests.helpers import IVR_PASSWORD, IVR_USERNAME, Hooks
+from tests.helpers import IVR_PASSWORD, IVR_USERNAME, POSTGRES_ADMIN_URL, Hooks
 
 
 def calls(app):
@@ -116,22 +117,21 @@ def test_log_rows_commit_without_waiting_for_disk_but_payments_do(app, backend):
     if backend == "sqlite":
         assert writer.conninfo is None  # SQLite has one writer: rows go through the app's session
         pytest.skip("PostgreSQL only")
-    assert writer.connection().execute("SHOW synchronous_commit").fetchone()[0] == "off"
+    with writer.writing() as connection:  # behind PgBouncer: SET LOCAL, for the write's transaction
+        assert connection.execute("SHOW synchronous_commit").fetchone()[0] == "off"
     with app.app_context():
         assert db.session.execute(text("SHOW synchronous_commit")).scalar() == "on"
 
 
 def test_a_log_connection_that_died_is_replaced_without_losing_the_row(app, hooks, backend):
-    from sqlalchemy import text
-
     writer = app.extensions["ivr"].hook_log
     if backend == "sqlite":
         assert writer.conninfo is None
         pytest.skip("PostgreSQL only")
     hooks.pre_order("1234567897")
     pid = writer.connection().execute("SELECT pg_backend_pid()").fetchone()[0]
-    with app.app_context():
-        db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        db.session.commit()
+    # Straight to PostgreSQL: behind PgBouncer the app's own session may be on that very backend.
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
     hooks.pre_order("1234567905")
     assert [row.order_number for row in calls(app)] == ["1234567897", "1234567905"]

@@ -2,7 +2,7 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from ivr_module.db import Base, db
 from ivr_module.migrating import VERSION_TABLE
@@ -87,3 +87,25 @@ def test_a_hosts_own_alembic_version_is_left_alone(tmp_path):
     assert fresh.test_cli_runner().invoke(args=["ivr", "db", "upgrade"]).exit_code == 0
     with fresh.app_context(), db.engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "ae1027a6acf"
+def test_existing_staff_accounts_get_a_session_token_each(tmp_path):
+    # Sessions opened before revision 0004 named the row id; each account now gets its own token.
+    from ivr_module import create_app
+
+    fresh = create_app({"SECRET_KEY": "k" * 32, "DATABASE_URL": f"sqlite:///{tmp_path}/old.db"})
+    runner = fresh.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "0002"]).exit_code == 0
+    with fresh.app_context():
+        with db.engine.begin() as connection:
+            for name in ("ayse", "mehmet"):
+                connection.execute(
+                    text("INSERT INTO ivr_users (username, password_hash, role, active, created_at)"
+                         " VALUES (:name, 'x', 'support', 1, '2026-12-01 00:00:00')"),
+                    {"name": name},
+                )
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with fresh.app_context():
+        with db.engine.connect() as connection:
+            tokens = connection.execute(text("SELECT session_token FROM ivr_users")).scalars().all()
+    assert len(set(tokens)) == 2 and all(len(token) >= 40 for token in tokens)
+    assert runner.invoke(args=["db", "downgrade", "0002"]).exit_code == 0

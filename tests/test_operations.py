@@ -41,26 +41,55 @@ def test_readyz_names_the_cache_when_redis_is_down(app_with):
 def metric_value(client, name, **labels):
     text = client.get("/metrics").get_data(as_text=True)
     wanted = name + "{" + ",".join(f'{key}="{value}"' for key, value in sorted(labels.items())) + "}"
+    wanted = wanted.removesuffix("{}")
     for line in text.splitlines():
         if line.startswith(wanted + " "):
             return float(line.split()[-1])
     return 0.0
 
 
-def test_metrics_count_hook_calls_by_error_text_and_payments(client, hooks, make_pre_order):
+def test_metrics_count_hook_calls_by_error_text_code_and_payments(client, hooks, make_pre_order):
     _, number = make_pre_order()
-    before_ok = metric_value(client, "ivr_hook_calls_total", endpoint="pre_order", errortext="success")
-    before_missing = metric_value(client, "ivr_hook_calls_total", endpoint="pre_order", errortext="Order not found")
+    ok = {"endpoint": "pre_order", "errortext": "success", "code": "success"}
+    mistyped = {"endpoint": "pre_order", "errortext": "Order not found", "code": "order_not_found_mistyped"}
+    unknown = {"endpoint": "pre_order", "errortext": "Order not found", "code": "order_not_found_unknown"}
+    before = {name: metric_value(client, "ivr_hook_calls_total", **labels)
+              for name, labels in (("ok", ok), ("mistyped", mistyped), ("unknown", unknown))}
     before_paid = metric_value(client, "ivr_payments_recorded_total", currency="EUR")
     hooks.pre_order(number)
-    hooks.pre_order("1234567897")
+    hooks.pre_order("1234567890")  # fails its check digit
+    hooks.pre_order("1234567897")  # a valid number never issued
     hooks.complete(number)
     hooks.complete(number)  # a replay records no payment
-    assert metric_value(client, "ivr_hook_calls_total", endpoint="pre_order", errortext="success") == before_ok + 1
-    assert metric_value(client, "ivr_hook_calls_total", endpoint="pre_order",
-                        errortext="Order not found") == before_missing + 1
+    assert metric_value(client, "ivr_hook_calls_total", **ok) == before["ok"] + 1
+    assert metric_value(client, "ivr_hook_calls_total", **mistyped) == before["mistyped"] + 1
+    assert metric_value(client, "ivr_hook_calls_total", **unknown) == before["unknown"] + 1
     assert metric_value(client, "ivr_payments_recorded_total", currency="EUR") == before_paid + 1
     assert "ivr_hook_duration_seconds_bucket" in client.get("/metrics").get_data(as_text=True)
+
+
+def test_every_hook_answer_has_its_series_before_the_first_call(client):
+    # An alert on increase() misses the call that creates a series, so each starts at 0.
+    text = client.get("/metrics").get_data(as_text=True)
+    for endpoint in ("pre_order", "complete"):
+        assert f'ivr_hook_calls_total{{endpoint="{endpoint}",errortext="Service unavailable"}}' in text
+
+
+def test_metrics_count_lockouts(app, client):
+    app.config.update(IVR_LOCKOUT_THRESHOLD=3, IVR_LOCKOUT_SECONDS=60)
+    before = metric_value(client, "ivr_hook_lockouts_total")
+    body = {"username": "ivr-vendor", "password": "wrong", "orderNumber": "1234567897"}
+    for _ in range(4):  # the third failure locks the address out; the fourth call is refused unchecked
+        client.post("/hooks/ivr/pre_order/", json=body, environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert metric_value(client, "ivr_hook_lockouts_total") == before + 1
+
+
+def test_metrics_show_readiness(client, app_with):
+    assert metric_value(client, "ivr_ready", check="database") == 1
+    assert metric_value(client, "ivr_ready", check="cache") == 1
+    cache_down = app_with(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0").test_client()
+    assert metric_value(cache_down, "ivr_ready", check="cache") == 0
+    assert metric_value(cache_down, "ivr_ready", check="database") == 1
 
 
 def test_request_id_is_echoed_and_stored_in_the_hook_call(app, client):
@@ -138,7 +167,8 @@ def test_the_production_server_logs_access_lines_only_when_asked(tmp_path, acces
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
                               cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + 60  # a loaded machine may take a while to start gunicorn
+        while time.monotonic() < deadline:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
                 break

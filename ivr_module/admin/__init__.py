@@ -15,13 +15,14 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from ..resources import resource_path
-from ..models import HookCall, IVRTransaction, PreOrder, User
+from ..models import FailureHint, HookCall, IVRTransaction, PreOrder, User
 from .auth import AuthView
 from .dashboard import DashboardView
 from .formatting import parse_timezone
 from .lookup import LookupView
 from .security import add_security_headers
-from .views import FailedAttemptView, PreOrderView, TransactionView, UserView
+from .throttle import LoginThrottle
+from .views import CallerHintView, FailedAttemptView, PreOrderView, TransactionView, UserView
 
 ASSETS = "ivr_admin_assets"
 
@@ -34,6 +35,7 @@ class AdminState:
     blueprints: frozenset[str]
     # The host's hook mapping its logged-in user to a role (staff.py); None: the module's accounts.
     staff_role: Callable | None
+    login_throttle: LoginThrottle
 
 
 def _assets_blueprint(admin_url: str) -> Blueprint:
@@ -60,6 +62,7 @@ def _views(db, with_accounts: bool) -> list:
             IVRTransaction, db, name="Transactions", endpoint="ivr_admin_transactions", url="transactions"
         ),
         PreOrderView(PreOrder, db, name="Pre-orders", endpoint="ivr_admin_pre_orders", url="pre-orders"),
+        CallerHintView(FailureHint, db, name="Caller hints", endpoint="ivr_admin_hints", url="caller-hints"),
         AuthView(name="Account", endpoint="ivr_admin_auth", url="auth"),
     ]
     if with_accounts:
@@ -84,6 +87,6 @@ def init_admin(app, staff_role=None) -> Admin:
     admin.add_views(*views)
     admin.init_app(app)
     endpoints = {"ivr_admin", ASSETS, *(view.endpoint for view in views)}
-    app.extensions["ivr_admin"] = AdminState(zone, frozenset(endpoints), staff_role)
+    app.extensions["ivr_admin"] = AdminState(zone, frozenset(endpoints), staff_role, LoginThrottle(app.config))
     app.after_request(add_security_headers)
     return admin

@@ -1,9 +1,10 @@
 """Logging staff in and out of the module's own accounts: a login page in the admin's look, the
-slow-down. When the host's login decides (staff.py), this page only sends visitors there."""
+slow-down (throttle.py). When the host's login decides (staff.py), this page only sends
+visitors there. Sessions, their tokens and their idle lifetime are staff.py's."""
 
 import logging
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from wtforms.validators import InputRequired, Length
 
 from ..db import db, utcnow
 from ..models import User
-from . import staff, throttle
+from . import staff
 from .access import SecuredView, safe_next
 
 logger = logging.getLogger(__name__)
@@ -73,17 +74,17 @@ class AuthView(SecuredView, BaseView):
     def _attempt(self, form: LoginForm):
         """Try the credentials; None on success, else the HTTP status to answer with."""
         username, address = form.username.data.strip(), request.remote_addr
-        wait = throttle.seconds_to_wait(username, address)
+        throttle = current_app.extensions["ivr_admin"].login_throttle
+        wait = throttle.admit(username, address)
         if wait:
             flash(f"Too many failed logins. Try again in {wait} seconds.", "error")
             return 429
         user = authenticate(username, form.password.data)
         if user is None:
-            throttle.record_failure(username, address)
             logger.info("admin login failed for %r from %s", username, address)
             flash("Unknown username or wrong password.", "error")
             return 401
-        throttle.record_success(username)
+        throttle.succeeded(username, address)
         staff.log_in(user)
         user.last_login_at = utcnow()
         db.session.commit()
@@ -92,7 +93,10 @@ class AuthView(SecuredView, BaseView):
 
     @expose("/logout", methods=("POST",))
     def logout(self):
-        """Log out (a POST with the CSRF token, so no other site can log staff out)."""
+        """Log out everywhere: a new session token ends every session of this account.
+
+        A POST with the CSRF token, so no other site can log staff out.
+        """
         staff.log_out()
         flash("You are logged out.", "info")
         return redirect(url_for(".login"))

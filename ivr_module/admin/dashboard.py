@@ -25,6 +25,8 @@ from .formatting import local_zone
 
 PERIODS = {"today": ("Today", 1), "7d": ("Last 7 days", 7), "30d": ("Last 30 days", 30)}
 LATEST_FAILURES = 10
+# The chart's name for failures logged before they carried a code.
+UNCLASSIFIED = "unclassified"
 # How long the buckets of complete days are kept (new rows only ever land in today's bucket).
 PAST_DAYS_CACHE_SECONDS = 600
 
@@ -40,7 +42,7 @@ class PeriodFigures:
     failures: int = 0
     payments: int = 0
     sums: dict[str, Decimal] = field(default_factory=dict)
-    failures_by_text: dict[str, int] = field(default_factory=dict)
+    failures_by_code: dict[str, int] = field(default_factory=dict)
 
     @property
     def failure_rate(self) -> float | None:
@@ -86,11 +88,11 @@ def hour_bounds(now: datetime) -> list[datetime]:
 
 
 def _calls_by_bucket(bounds):
-    """(bucket, success, error text, count): one index-only scan for calls, failures and texts."""
+    """(bucket, success, failure code, count): one index-only scan for calls, failures and codes."""
     rows = _in_buckets(
-        HookCall.created_at, bounds, HookCall.success, HookCall.error_text, where=(HookCall.live.is_(True),)
+        HookCall.created_at, bounds, HookCall.success, HookCall.error_code, where=(HookCall.live.is_(True),)
     )
-    keys = (rows.c.bucket, rows.c.success, rows.c.error_text)
+    keys = (rows.c.bucket, rows.c.success, rows.c.error_code)
     return db.session.execute(select(*keys, func.count()).group_by(*keys)).all()
 
 
@@ -116,20 +118,21 @@ def _period_figures(bounds, calls, payments) -> list[PeriodFigures]:
         """The periods a daily bucket belongs to."""
         return [p for p in periods if bounds[bucket] >= p.start]
 
-    for bucket, success, text, count in calls:
+    for bucket, success, code, count in calls:
+        code = code or UNCLASSIFIED
         for period in periods_of(bucket):
             period.calls += count
             if not success:
                 period.failures += count
-                period.failures_by_text[text] = period.failures_by_text.get(text, 0) + count
+                period.failures_by_code[code] = period.failures_by_code.get(code, 0) + count
     for bucket, currency, count, total in payments:
         for period in periods_of(bucket):
             period.payments += count
             period.sums[currency] = period.sums.get(currency, Decimal("0.00")) + total
     for period in periods:
         period.sums = dict(sorted(period.sums.items()))
-        period.failures_by_text = dict(
-            sorted(period.failures_by_text.items(), key=lambda item: (-item[1], item[0]))
+        period.failures_by_code = dict(
+            sorted(period.failures_by_code.items(), key=lambda item: (-item[1], item[0]))
         )
     return periods
 
@@ -197,13 +200,13 @@ def dashboard_figures(period: str, now: datetime) -> tuple[list[PeriodFigures], 
     return _period_figures(bounds, calls, payments), chart
 
 
-def failures_url(text: str, period: PeriodFigures, now: datetime) -> str:
-    """The failed-attempts list, filtered to one error text within the period."""
+def failures_url(code: str, period: PeriodFigures, now: datetime) -> str:
+    """The failed-attempts list, filtered to one failure code within the period."""
     first, last = period.start.date(), now.astimezone(local_zone()).date()
     return url_for(
         "ivr_admin_failed.index_view",
         flt0_time_between=f"{first:%Y-%m-%d} to {last:%Y-%m-%d}",
-        flt1_error_text_equals=text,
+        **({} if code == UNCLASSIFIED else {"flt1_error_code_equals": code}),
     )
 
 
@@ -231,5 +234,5 @@ class DashboardView(SecuredView, AdminIndexView):
             chosen=chosen,
             chart=chart,
             failures=latest_failures(),
-            failures_url=lambda text: failures_url(text, chosen, now),
+            failures_url=lambda code: failures_url(code, chosen, now),
         )

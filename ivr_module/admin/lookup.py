@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Optional
 
-from flask import request
+from flask import current_app, request
 from flask_admin import BaseView, expose
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
@@ -11,6 +11,7 @@ from sqlalchemy.orm import lazyload
 from ..db import db
 from ..models import HookCall, IVRTransaction, PreOrder
 from ..services.checkout import find_transactions
+from ..services.failure_hints import hint_for
 from ..services.order_numbers import unknown_number_detail
 from .access import SecuredView
 from .test_data import shown_rows, test_data_shown
@@ -37,6 +38,13 @@ class OrderStory:
     def known(self) -> bool:
         """Whether anything at all was recorded for the number."""
         return bool(self.pre_order or self.hook_calls or self.transactions)
+
+    @property
+    def latest_failure_hint(self):
+        """The hint for the last call, when it failed: what support tells the caller first."""
+        if not self.hook_calls or self.hook_calls[-1].success:
+            return None
+        return hint_for(self.hook_calls[-1].error_code, current_app.config["IVR_DEFAULT_LOCALE"])
 
     @property
     def unknown_reason(self) -> str:

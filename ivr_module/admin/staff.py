@@ -3,21 +3,27 @@
 The module never installs a LoginManager: a host's Flask-Login (or any other login) stays the
 host's. Two modes (docs/EMBEDDING.md):
 
-- the module's accounts (default): the admin's login page puts the account's id in the session
-  under a key of the module's own, beside whatever the host keeps there;
+- the module's accounts (default): the admin's login page puts the account's session token in
+  the session under a key of the module's own, beside whatever the host keeps there. A new token
+  (logout, a password change) ends every session of the account; a session unused for
+  IVR_ADMIN_SESSION_IDLE_SECONDS is logged out;
 - the host's login: IVRModule(app, staff_role=hook), where hook() returns None when nobody is
   logged in, else (name, role) with role one of admin/callcentre/support, or None for no access.
   The host's login page is then the only one.
 """
 
+import time
 from dataclasses import dataclass
 
-from flask import current_app, g, session, url_for
+from flask import current_app, flash, request, session, url_for
+from sqlalchemy import select
 
 from ..db import db
 from ..models import Role, User
 
 SESSION_KEY = "ivr_staff"
+# Where a request keeps who it found (per request: an app context can outlive one in tests).
+_FOUND = "ivr.staff_member"
 
 
 @dataclass(frozen=True)
@@ -40,9 +46,9 @@ def host_login_decides() -> bool:
 
 def current_staff() -> Staff | None:
     """The person logged in to the admin for this request, or None."""
-    if "ivr_staff_member" not in g:
-        g.ivr_staff_member = _from_host() if host_login_decides() else _from_session()
-    return g.ivr_staff_member
+    if _FOUND not in request.environ:
+        request.environ[_FOUND] = _from_host() if host_login_decides() else _from_session()
+    return request.environ[_FOUND]
 
 
 def _from_host() -> Staff | None:
@@ -55,25 +61,40 @@ def _from_host() -> Staff | None:
 
 def _from_session() -> Staff | None:
     remembered = session.get(SESSION_KEY)
-    if not isinstance(remembered, dict) or not isinstance(remembered.get("id"), int):
+    if not isinstance(remembered, dict):
         return None
-    user = db.session.get(User, remembered["id"])
+    token, last_seen = remembered.get("token"), remembered.get("seen")
+    now = int(time.time())
+    if not isinstance(last_seen, int) or now - last_seen > current_app.config["IVR_ADMIN_SESSION_IDLE_SECONDS"]:
+        session.pop(SESSION_KEY, None)
+        flash("Your session expired. Please log in again.", "info")
+        return None
+    user = db.session.scalar(select(User).where(User.session_token == token)) if isinstance(token, str) else None
     if user is None or not user.active:
+        # The token was renewed (logout elsewhere, a new password) or the account is off.
         session.pop(SESSION_KEY, None)
         return None
+    session[SESSION_KEY] = {"token": token, "seen": now}
     return Staff(user.username, user.role, user)
 
 
 def log_in(user: User) -> None:
-    """Remember this account in the session: the admin's own login, nothing of the host's."""
-    session[SESSION_KEY] = {"id": user.id}
-    g.pop("ivr_staff_member", None)
+    """Remember this account's session token here: the admin's own login, nothing of the host's."""
+    session[SESSION_KEY] = {"token": user.session_token, "seen": int(time.time())}
+    request.environ.pop(_FOUND, None)
 
 
 def log_out() -> None:
-    """Forget the module's account in this session (the host's own login is left alone)."""
+    """End every session of the logged-in account (a new token), and forget it here.
+
+    The host's own login, if any, is left alone.
+    """
+    person = current_staff()
+    if person is not None and person.account is not None:
+        person.account.end_sessions()
+        db.session.commit()
     session.pop(SESSION_KEY, None)
-    g.pop("ivr_staff_member", None)
+    request.environ.pop(_FOUND, None)
 
 
 def login_url(next_path: str) -> str:

@@ -1,78 +1,76 @@
-"""Slow-down after repeated failed logins, per username and per address, kept in the cache.
+"""The admin login's slow-down: failed logins counted per (username, address) and per address.
 
-After the free attempts, each further failure makes the next attempt wait: the first delay,
-doubled with each failure, up to the maximum. While a username or an address waits, attempts
-are refused without a password check and are not counted. A success clears the username's
-count (not the address's, so one good account does not open the door to guessing others).
-Like the hooks' lockout, this is not enforced while the cache is unreachable.
+A username and address pair gets IVR_ADMIN_LOGIN_FREE_ATTEMPTS tries per window, an address
+IVR_ADMIN_LOGIN_ADDRESS_ATTEMPTS tries over all usernames (an office shares one address);
+IVR_ADMIN_LOGIN_WINDOW_SECONDS long. Keyed on the pair, a stranger's failures keep a staff member
+out of nowhere but the stranger's own address.
+
+The counting is `limits`' fixed window (Flask-Limiter's engine): one atomic INCR + EXPIRE in
+Redis when REDIS_URL is set, so every worker shares it, else a counter under a lock in this
+process. An attempt is counted *before* its password is checked, so parallel attempts cannot
+all slip past the count; a success then forgets its pair's failures and gives its address
+count back, so only failures stay counted. While Redis is unreachable each worker counts in
+its own memory instead of not counting at all.
 """
 
-import json
 import logging
 import math
 import time
 
-from flask import current_app
-
-from ..cache import cache_get, cache_set
+from limits import RateLimitItemPerSecond
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, RedisStorage
+from limits.strategies import FixedWindowRateLimiter
 
 logger = logging.getLogger(__name__)
 
-# Failures are forgotten this long after the last one; no delay grows past the maximum.
-WINDOW_SECONDS = 900
-MAX_DELAY_SECONDS = 900
-# An office behind one address holds many staff: it gets more free attempts than one username.
-ADDRESS_FREE_FACTOR = 4
+KEY_PREFIX = "ivr:admin-login"
+# A dead Redis must cost a login attempt milliseconds, as it costs the hooks (config.cache_config).
+REDIS_OPTIONS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
 
 
-def _now() -> float:
-    return time.time()
+def _limiter(redis_url: str | None) -> FixedWindowRateLimiter:
+    if redis_url:
+        storage = RedisStorage(redis_url, key_prefix=KEY_PREFIX, wrap_exceptions=True, **REDIS_OPTIONS)
+    else:
+        storage = MemoryStorage()
+    return FixedWindowRateLimiter(storage)
 
 
-def _keys(username: str, address: str | None) -> dict[str, str]:
-    return {
-        "username": "admin-login:user:" + username.strip().lower()[:64],
-        "address": "admin-login:addr:" + (address or "unknown"),
-    }
+class LoginThrottle:
+    """Per-app counters of admin login attempts (kept in app.extensions["ivr_admin"])."""
 
+    def __init__(self, config):
+        window = config["IVR_ADMIN_LOGIN_WINDOW_SECONDS"]
+        self.per_pair = RateLimitItemPerSecond(config["IVR_ADMIN_LOGIN_FREE_ATTEMPTS"], window)
+        self.per_address = RateLimitItemPerSecond(config["IVR_ADMIN_LOGIN_ADDRESS_ATTEMPTS"], window)
+        self.limiter = _limiter(config.get("REDIS_URL"))
+        self.fallback = _limiter(None)
 
-def _read(key: str) -> tuple[int, float]:
-    stored = cache_get(key)
-    if not stored:
-        return 0, 0.0
-    count, until = json.loads(stored)
-    return count, until
+    def admit(self, username: str, address: str | None) -> int:
+        """Count an attempt; 0 if its password may be checked, else whole seconds to wait."""
+        for item, keys in self._counters(username, address):
+            if not self._call("hit", item, *keys):
+                wait = self._call("get_window_stats", item, *keys).reset_time - time.time()
+                logger.warning("admin login refused for %s: too many failures", "/".join(keys))
+                return max(1, math.ceil(wait))
+        return 0
 
+    def succeeded(self, username: str, address: str | None) -> None:
+        """A correct password: forget the pair's failures, give the address its count back."""
+        (pair_item, pair_keys), (address_item, address_keys) = self._counters(username, address)
+        self._call("clear", pair_item, *pair_keys)
+        self._call("hit", address_item, *address_keys, cost=-1)
 
-def _delay(count: int, free: int) -> float:
-    """Seconds to wait after `count` failures with `free` attempts allowed."""
-    if count < free:
-        return 0.0
-    first = current_app.config["IVR_ADMIN_LOGIN_DELAY_SECONDS"]
-    return min(first * 2 ** (count - free), MAX_DELAY_SECONDS)
+    def _counters(self, username: str, address: str | None):
+        address = address or "unknown"
+        # The address comes last and holds no "/", so no username can reach another pair's key.
+        pair = ("pair", username.strip().lower()[:64], address)
+        return [(self.per_pair, pair), (self.per_address, ("address", address))]
 
-
-def seconds_to_wait(username: str, address: str | None) -> int:
-    """Whole seconds before this username and address may try again (0: now)."""
-    now = _now()
-    waits = [_read(key)[1] - now for key in _keys(username, address).values()]
-    return math.ceil(max(0.0, *waits))
-
-
-def record_failure(username: str, address: str | None) -> None:
-    """Count a failed login against the username and the address."""
-    per_username = current_app.config["IVR_ADMIN_LOGIN_FREE_ATTEMPTS"]
-    free = {"username": per_username, "address": per_username * ADDRESS_FREE_FACTOR}
-    now = _now()
-    for kind, key in _keys(username, address).items():
-        count, _until = _read(key)
-        count += 1
-        delay = _delay(count, free[kind])
-        if delay:
-            logger.warning("admin login slowed down for %s %s: %s failures", kind, key, count)
-        cache_set(key, json.dumps([count, now + delay]), timeout=int(delay) + WINDOW_SECONDS)
-
-
-def record_success(username: str) -> None:
-    """Forget the username's failures."""
-    cache_set(_keys(username, None)["username"], json.dumps([0, 0.0]), timeout=1)
+    def _call(self, method: str, item, *keys, **options):
+        try:
+            return getattr(self.limiter, method)(item, *keys, **options)
+        except StorageError as error:
+            logger.warning("admin login counter unreachable, counting in this process: %s", error)
+            return getattr(self.fallback, method)(item, *keys, **options)

@@ -6,22 +6,26 @@ here; the one write is the admin's action "cancel", through the checkout service
 
 import logging
 
-from flask import flash
+from flask import abort, current_app, flash, has_request_context
+from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.model import typefmt
-from sqlalchemy import not_, or_
+from sqlalchemy import BigInteger, not_, or_
 from sqlalchemy.orm import lazyload
 from wtforms import PasswordField, ValidationError
 from wtforms.validators import Length, Optional
 
-from ..models import HookCall, IVRTransaction, PreOrder, Role
+from ..db import db
+from ..models import FailureHint, HookCall, IVRTransaction, PreOrder, Role
 from ..models.user import MIN_PASSWORD_LENGTH
 from ..services.checkout import CheckoutError, cancel_pre_order
+from ..services.failure_codes import FailureCode
+from ..services.failure_hints import ensure_hint_rows, hint_for
 from ..services.results import HookError
 from .access import ADMIN_ONLY, AdminForm, SecuredView
-from .staff import current_staff
+from .staff import current_staff, log_in
 from .filters import PreOrderStatusFilter, time_filters
 from .formatting import EXPORT_TYPE_FORMATTERS, LIST_TYPE_FORMATTERS, order_number_column
 from .test_data import shown_rows, with_test_badge
@@ -48,6 +52,19 @@ class AdminModelView(SecuredView, ModelView):
     search_hint = "Exact order or reference number"
     # Filter arguments by name (flt0_error_text_equals=...), so links to filtered lists read well.
     named_filter_urls = True
+
+    def get_one(self, id):
+        """The record with this id, or None; a malformed id is a 404 (not a database error)."""
+        return super().get_one(str(self.parse_id(id)))  # Flask-Admin decodes the id from text
+
+    def parse_id(self, raw) -> int:
+        """The row id a URL names, or 404: ids are whole numbers the id column can hold."""
+        column = self.model.__mapper__.primary_key[0]
+        largest = 2**63 - 1 if isinstance(column.type, BigInteger) else 2**31 - 1
+        text = str(raw)
+        if not (text.isascii() and text.isdigit()) or int(text) > largest:
+            abort(404)
+        return int(text)
 
     def search_placeholder(self) -> str:
         """Say what the search box matches."""
@@ -86,10 +103,8 @@ class ReadOnlyModelView(AdminModelView):
         return super().get_count_query().filter(shown_rows(self.model))
 
     def get_one(self, id):
-        """A row by id, if it is on this list (of the mode on show; a failure, for the log)."""
-        if not str(id).isdigit():
-            return None
-        return self.get_query().filter(self.model.id == int(id)).one_or_none()
+        """A row by id, if it is of the mode on show; a malformed id is a 404."""
+        return self.get_query().filter(self.model.id == self.parse_id(id)).one_or_none()
 
 
 def _status_column(view, context, model, name):
@@ -137,7 +152,7 @@ class PreOrderView(ReadOnlyModelView):
         cancelled, refused = 0, []
         for pre_order_id in ids:
             try:
-                pre_order = cancel_pre_order(int(pre_order_id))
+                pre_order = cancel_pre_order(self.parse_id(pre_order_id))
             except CheckoutError as error:
                 refused.append(f"{pre_order_id}: {error.message}")
                 continue
@@ -170,11 +185,26 @@ class FailedAttemptView(ReadOnlyModelView):
 
     # No count(*) per page: the log grows to millions of rows.
     simple_list_pager = True
-    column_list = ("created_at", "endpoint", "order_number", "error_text", "detail", "remote_addr")
-    column_details_list = column_list + (
-        "reference_number", "username", "request_id", "duration_ms", "id",
+    column_list = (
+        "created_at", "endpoint", "order_number", "error_text", "error_code", "caller_hint", "detail",
+        "remote_addr",
     )
-    column_labels = {"created_at": "Time", "remote_addr": "Remote address", "duration_ms": "Duration (ms)"}
+    column_details_list = column_list + (
+        "support_note", "reference_number", "username", "request_id", "duration_ms", "id",
+    )
+    column_export_list = (
+        "created_at", "endpoint", "order_number", "error_text", "error_code", "detail", "remote_addr",
+        "reference_number", "request_id", "duration_ms", "id",
+    )
+    column_labels = {
+        "created_at": "Time", "remote_addr": "Remote address", "duration_ms": "Duration (ms)",
+        "error_code": "Code", "caller_hint": "Tell the caller", "support_note": "Support should",
+    }
+    column_formatters = {
+        **ReadOnlyModelView.column_formatters,
+        "caller_hint": lambda view, context, model, name: _hint_text(model.error_code, "caller_hint"),
+        "support_note": lambda view, context, model, name: _hint_text(model.error_code, "support_note"),
+    }
     # Sorts an index serves; any other would sort every failure in the log.
     column_sortable_list = ("created_at", "order_number")
     column_default_sort = ("created_at", True)
@@ -183,6 +213,7 @@ class FailedAttemptView(ReadOnlyModelView):
         *time_filters(HookCall.created_at, "Time"),
         FilterEqual(HookCall.endpoint, "Endpoint", options=[(name, name) for name in ENDPOINTS]),
         FilterEqual(HookCall.error_text, "Error text", options=[(e.value, e.value) for e in HookError]),
+        FilterEqual(HookCall.error_code, "Error code", options=[(code.value, code.value) for code in FailureCode]),
         FilterEqual(HookCall.remote_addr, "Remote address"),
     )
 
@@ -193,6 +224,58 @@ class FailedAttemptView(ReadOnlyModelView):
     def get_count_query(self):
         """Failures only."""
         return super().get_count_query().filter(not_(HookCall.success))
+
+    def get_one(self, id):
+        """A failure by id (a success is not on this list)."""
+        return self.get_query().filter(HookCall.id == self.parse_id(id)).one_or_none()
+
+
+def _hint_text(code: str | None, part: str) -> str:
+    """One part of a failure code's hint, in the admin's language."""
+    hint = hint_for(code, current_app.config["IVR_DEFAULT_LOCALE"])
+    return getattr(hint, part) if hint is not None else ""
+
+
+class CallerHintView(AdminModelView):
+    """What to tell the caller and what support should do, per failure code and language.
+
+    Everyone reads them; admins edit the texts (codes and languages are fixed).
+    """
+
+    can_create = can_delete = False
+    can_view_details = False
+    search_hint = "Exact failure code"
+    column_list = ("code", "locale", "caller_hint", "support_note", "updated_at")
+    column_labels = {"locale": "Language", "caller_hint": "Tell the caller", "support_note": "Support should"}
+    column_searchable_list = ("code",)
+    column_filters = ("locale",)
+    column_default_sort = [("code", False), ("locale", False)]
+    form_columns = ("caller_hint", "support_note")
+    form_args = {
+        "caller_hint": {"validators": [Length(min=1, max=500)]},
+        "support_note": {"validators": [Length(min=1, max=500)]},
+    }
+
+    @property
+    def can_edit(self) -> bool:
+        """Admins only (outside a request, e.g. listing the views' URLs: the view has an edit page)."""
+        if not has_request_context():
+            return True
+        person = current_staff()
+        return person is not None and person.has_role(*ADMIN_ONLY)
+
+    def get_one(self, id):
+        """The hint named "code,locale" (Flask-Admin's composite id); another shape is a 404."""
+        code, comma, locale = str(id).partition(",")
+        if not (comma and code and locale):
+            abort(404)
+        return db.session.get(FailureHint, (code, locale))
+
+    @expose("/")
+    def index_view(self):
+        """The list, with a row for every code and language (made from the defaults once)."""
+        ensure_hint_rows()
+        return super().index_view()
 
 
 class UserView(AdminModelView):
@@ -215,13 +298,21 @@ class UserView(AdminModelView):
     }
 
     def on_model_change(self, form, model, is_created):
-        """Hash a new password; refuse a new account without one, and refuse locking oneself out."""
+        """Hash a new password, end a deactivated user's sessions; refuse a new account without a
+        password, and refuse locking oneself out."""
         if form.password.data:
             model.set_password(form.password.data)
         elif is_created:
             raise ValidationError("A new account needs a password.")
+        if not model.active:
+            model.end_sessions()  # so reactivating the account does not revive old cookies
         if model.id == current_staff().account.id and (model.role != Role.ADMIN or not model.active):
             raise ValidationError("You cannot remove your own admin role or deactivate yourself.")
+
+    def after_model_change(self, form, model, is_created):
+        """A new password ended the user's sessions; an admin changing their own stays logged in here."""
+        if form.password.data and model.id == current_staff().account.id:
+            log_in(model)
 
     def on_model_delete(self, model):
         """Refuse deleting one's own account."""

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..cache import cache_prefetch
 from ..db import db
 from ..metrics import observe_hook_call
+from ..services.failure_codes import failure_code
 from ..services.ivr import complete_payment, read_pre_order
 from ..services.hook_log import record_hook_call
 from ..services.results import HookError, HookResult, refuse
@@ -97,9 +98,13 @@ def _handle(endpoint: str, serve, answer) -> Response:
         logger.exception("%s: unexpected error", endpoint)
         result = refuse(HookError.SERVICE_UNAVAILABLE, "internal error (see the application log)")
     seconds = time.perf_counter() - started
+    # The answer is decided: end the call's read transaction now, not at teardown. Behind a
+    # transaction pooler it would hold a server connection while the log row waits for one.
+    db.session.close()
     # A call presenting the sandbox username is test data, whatever it was answered.
     live = not is_sandbox_username(presented(data, "username"))
-    observe_hook_call(endpoint, result.errortext, seconds, live)
+    code = failure_code(result.errortext, result.detail)
+    observe_hook_call(endpoint, result.errortext, code, seconds, live)
     record_hook_call(
         endpoint=endpoint,
         remote_addr=request.remote_addr,

@@ -1,5 +1,6 @@
 """All models, imported in one place so Alembic and the app see the whole schema."""
 
+from .failure_hint import FailureHint
 from .hook_call import HookCall
 from .pre_order import (
     CASH_REGISTER,
@@ -13,6 +14,7 @@ from .user import Role, User
 
 __all__ = [
     "CASH_REGISTER",
+    "FailureHint",
     "HookCall",
     "IVRTransaction",
     "IllegalStatusMove",

@@ -7,6 +7,13 @@ from sqlalchemy import BigInteger, Index, Integer, String, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, utcnow
+from ..services.failure_codes import failure_code
+
+
+def _code_of_row(context):
+    """An inserted row's failure code, unless its writer gave one."""
+    row = context.get_current_parameters()
+    return failure_code(row["error_text"], row["detail"])
 
 
 class HookCall(Base):
@@ -14,12 +21,12 @@ class HookCall(Base):
 
     __tablename__ = "ivr_hook_calls"
     __table_args__ = (
-        # The dashboard counts calls, failures and error texts by time from this index alone
+        # The dashboard counts calls, failures and failure codes by time from this index alone
         # (PostgreSQL: an index-only scan; SQLite ignores INCLUDE).
         Index(
             "ix_ivr_hook_calls_created_at",
             "created_at",
-            postgresql_include=["success", "error_text", "live"],
+            postgresql_include=["success", "error_code", "live"],
         ),
         Index("ix_ivr_hook_calls_order_number_created_at", "order_number", "created_at"),
         Index("ix_ivr_hook_calls_reference_number", "reference_number"),
@@ -42,6 +49,8 @@ class HookCall(Base):
     reference_number: Mapped[Optional[str]] = mapped_column(String(128))
     success: Mapped[bool]
     error_text: Mapped[str] = mapped_column(String(128))
+    # services/failure_codes.py: why it failed, finer than the error text (None: a success).
+    error_code: Mapped[Optional[str]] = mapped_column(String(40), default=_code_of_row)
     detail: Mapped[str] = mapped_column(String(512))
     duration_ms: Mapped[int]
     request_id: Mapped[Optional[str]] = mapped_column(String(64))

@@ -2,16 +2,19 @@
 
 import functools
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 from flask import current_app
 from sqlalchemy import insert, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..config import POSTGRES_CONNECT_ARGS
+from ..config import postgres_connect_args
 from ..db import db, naive_utc, utcnow
 from ..models import HookCall
 from .card_masking import mask_card_numbers
+from .failure_codes import failure_code
 from .group_commit import GroupCommit
 
 logger = logging.getLogger(__name__)
@@ -39,6 +42,9 @@ def insert_rows_sql(count: int) -> str:
         HookCall.__tablename__, ", ".join(LOGGED_COLUMNS), ", ".join([row] * count)
     )
 
+# For this transaction only: the setting ends with it, whatever server connection ran it.
+SYNCHRONOUS_COMMIT_OFF_HERE = "SET LOCAL synchronous_commit TO off"
+
 class HookLogWriter:
     """Writes hook-call rows outside any request's transaction.
 
@@ -47,11 +53,16 @@ class HookLogWriter:
     is committed before its call is answered (a crash of the app loses none), but PostgreSQL
     does not wait for its disk first; only a crash of PostgreSQL itself could lose the last
     moment's log rows. Payments never go through here: their commit stays synchronous.
+
+    Behind a transaction pooler (`transaction_pooling`) a setting of the connection would stay
+    on whichever server connection it landed on: synchronous_commit is then set for each write's
+    own transaction instead (SET LOCAL), sent in one pipeline with the INSERT: one round trip.
     """
 
-    def __init__(self, database_uri: str):
+    def __init__(self, database_uri: str, transaction_pooling: bool = False):
         self.conninfo = None
         self._connection = None
+        self.transaction_pooling = transaction_pooling
         if database_uri.startswith("postgresql"):
             url = make_url(database_uri).set(drivername="postgresql")
             self.conninfo = url.render_as_string(hide_password=False)
@@ -68,13 +79,39 @@ class HookLogWriter:
     def connection(self) -> psycopg.Connection:
         """The writer's connection, opened on first use (after gunicorn forks its workers)."""
         if self._connection is None or self._connection.closed:
+            # PgBouncer refuses the `options` start-up parameter; a session-wide setting would
+            # leak to other clients of the pool anyway.
+            session_options = {} if self.transaction_pooling else {"options": "-c synchronous_commit=off"}
             self._connection = psycopg.connect(
                 self.conninfo,
                 autocommit=True,
-                options="-c synchronous_commit=off",
-                **POSTGRES_CONNECT_ARGS,
+                **session_options,
+                **postgres_connect_args(self.transaction_pooling),
             )
         return self._connection
+
+    @contextmanager
+    def writing(self) -> Iterator[psycopg.Connection]:
+        """The writer's connection, for one write committed without waiting for the disk."""
+        connection = self.connection()
+        if not self.transaction_pooling:
+            yield connection  # synchronous_commit is off for the whole session
+            return
+        # BEGIN to COMMIT queued in one pipeline, one round trip as without a pooler (psycopg's
+        # transaction() would wait for its BEGIN and its COMMIT apart).
+        try:
+            with connection.pipeline():
+                connection.execute("BEGIN")
+                connection.execute(SYNCHRONOUS_COMMIT_OFF_HERE)
+                yield connection
+                connection.execute("COMMIT")
+        except BaseException:
+            self.dispose()  # it may be left inside the failed transaction, holding a server
+            raise
+
+    def _execute(self, statement: str, values: list) -> None:
+        with self.writing() as connection:
+            connection.execute(statement, values)
 
     def _insert_many(self, rows: list[dict]) -> None:
         """Only one batch is written at a time (GroupCommit), so one connection serves."""
@@ -85,10 +122,10 @@ class HookLogWriter:
         ]
         statement = insert_rows_sql(len(rows))
         try:
-            self.connection().execute(statement, values)
+            self._execute(statement, values)
         except psycopg.OperationalError:
             self.dispose()  # a dead connection (PostgreSQL restarted): one try on a fresh one
-            self.connection().execute(statement, values)
+            self._execute(statement, values)
 
     def dispose(self) -> None:
         """Close the writer's connection."""
@@ -108,6 +145,7 @@ def record_hook_call(**fields) -> None:
         "reference_number": loggable(fields.get("reference_number"), 128),
         "success": fields["success"],
         "error_text": fields["error_text"],
+        "error_code": failure_code(fields["error_text"], fields["detail"]),
         "detail": loggable(fields["detail"], 512),
         "duration_ms": fields["duration_ms"],
         "request_id": loggable(fields.get("request_id"), 64),

@@ -12,6 +12,7 @@ from flask import current_app
 
 from ..cache import cache_get, cache_set
 from ..db import utcnow
+from ..metrics import LOCKOUTS
 from .results import HookError, refuse
 from .sandbox import sandbox_credentials_match
 
@@ -96,6 +97,7 @@ class Lockout:
         state["failures"] += 1
         if state["failures"] >= self.threshold:
             state = {"failures": 0, "since": now, "locked_until": now + self.seconds}
+            LOCKOUTS.inc()
         cache_set(self.key, state, timeout=2 * self.seconds)
 
     def record_success(self) -> None:

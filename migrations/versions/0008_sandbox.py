@@ -6,7 +6,7 @@ when not live), and the dashboard's covering created_at indexes also carry `live
 live-only figures stay index-only scans on PostgreSQL.
 
 Revision ID: 0008
-Revises: 0002
+Revises: 0009
 Create Date: 2026-12-07 04:30:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0002'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
@@ -35,7 +35,7 @@ def upgrade():
         batch_op.create_check_constraint(
             op.f('ck_ivr_transactions_live_has_pre_order'), 'pre_order_id IS NOT NULL OR NOT live'
         )
-    _rebuild_index('ivr_hook_calls', 'ix_ivr_hook_calls_created_at', ['success', 'error_text', 'live'])
+    _rebuild_index('ivr_hook_calls', 'ix_ivr_hook_calls_created_at', ['success', 'error_code', 'live'])
     _rebuild_index('ivr_transactions', 'ix_ivr_transactions_created_at', ['currency', 'amount', 'live'])
 
 
@@ -53,7 +53,7 @@ def downgrade():
     op.execute(sa.text('DELETE FROM ivr_transactions WHERE NOT live'))
     op.execute(sa.text('DELETE FROM ivr_pre_orders WHERE NOT live'))
     _rebuild_index('ivr_transactions', 'ix_ivr_transactions_created_at', ['currency', 'amount'])
-    _rebuild_index('ivr_hook_calls', 'ix_ivr_hook_calls_created_at', ['success', 'error_text'])
+    _rebuild_index('ivr_hook_calls', 'ix_ivr_hook_calls_created_at', ['success', 'error_code'])
     with op.batch_alter_table('ivr_transactions', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_ivr_transactions_live_has_pre_order'), type_='check')
         batch_op.alter_column('pre_order_id', existing_type=sa.Integer(), nullable=False)
