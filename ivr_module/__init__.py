@@ -4,7 +4,6 @@ from pathlib import Path
 
 from flask import Flask
 from flask_migrate import Migrate
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
 from .admin.security import configure_cookies
@@ -34,12 +33,20 @@ def create_app(test_config=None) -> Flask:
     app.config.setdefault("IVR_ENV", config.DEFAULTS["IVR_ENV"])
     config.ensure_secret_key(app)
     configure_cookies(app)
-    proxies = int(app.config.get("IVR_TRUSTED_PROXIES") or 0)
-    if proxies:
-        # Believe X-Forwarded-For/-Proto only as far back as our own proxies reach.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    if not config.is_development(app.config):
+        app.after_request(send_hsts)
 
     IVRModule().init_app(app)
     # `flask --app wsgi db upgrade` runs the module's migrations, as `flask ivr db upgrade` does.
     Migrate(app, app.extensions["ivr"].db, directory=str(resource_path("migrations")))
     return app
+
+
+# Production is served over HTTPS only (docs/OPERATIONS.md): browsers are told to keep it so.
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def send_hsts(response):
+    """Every answer of the standalone app in production carries Strict-Transport-Security."""
+    response.headers.setdefault("Strict-Transport-Security", HSTS)
+    return response

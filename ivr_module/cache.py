@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from flask_caching import Cache
 from redis.exceptions import RedisError
 
@@ -19,9 +19,6 @@ logger = logging.getLogger(__name__)
 cache = Cache()
 
 RETRY_AFTER_SECONDS = 1.0
-
-# Where a request keeps what `cache_prefetch` read (per request, never shared).
-PREFETCHED = "ivr.cache_prefetched"
 
 
 class CacheHealth:
@@ -63,24 +60,8 @@ def _health() -> CacheHealth:
     return current_app.extensions["ivr"].cache_health
 
 
-def cache_prefetch(*keys: str) -> None:
-    """Read several keys in one round trip; this request's next `cache_get` of each uses it."""
-    health = _health()
-    if not health.usable():
-        return
-    try:
-        values = cache.get_many(*keys)
-    except RedisError as error:
-        health.failed("get_many", ",".join(keys), error)
-        return
-    request.environ[PREFETCHED] = dict(zip(keys, values))
-
-
 def cache_get(key: str):
     """The cached value, or None on a miss or when the cache is unavailable."""
-    prefetched = request.environ.get(PREFETCHED) if has_request_context() else None
-    if prefetched is not None and key in prefetched:
-        return prefetched.pop(key)
     health = _health()
     if not health.usable():
         return None

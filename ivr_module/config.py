@@ -46,13 +46,16 @@ DEFAULTS = {
     # PostgreSQL is reached through PgBouncer in transaction pooling mode: nothing may rely on
     # a database session outliving its transaction (docs/OPERATIONS.md, "Behind PgBouncer").
     "IVR_TRANSACTION_POOLING": False,
+    # A hook body must arrive whole within this time (a trickling client is cut off).
+    "IVR_HOOK_BODY_READ_TIMEOUT_SECONDS": 10,
 }
 
 # Settings read from the environment as whole numbers: those whose default is one, so a new
-# integer setting cannot be forgotten here.
+# integer setting cannot be forgotten here. IVR_TRUSTED_PROXIES may be CIDRs as well
+# (ivr_module.remote_address parses it).
 INTEGER_SETTINGS = {
     key for key, value in DEFAULTS.items() if isinstance(value, int) and not isinstance(value, bool)
-}
+} - {"IVR_TRUSTED_PROXIES"}
 BOOLEAN_SETTINGS = {key for key, value in DEFAULTS.items() if isinstance(value, bool)}
 BOOLEAN_WORDS = {"1": True, "true": True, "yes": True, "on": True,
                  "0": False, "false": False, "no": False, "off": False, "": False}
@@ -173,7 +176,7 @@ def engine_options(uri: str, transaction_pooling: bool = False) -> dict:
 
 
 def cache_config(config) -> dict:
-    """Flask-Caching settings for the module's own cache: Redis when REDIS_URL is set."""
+    """Flask-Caching settings for the module's own cache: Redis when REDIS_URL is set; JSON only."""
     common = {
         "CACHE_KEY_PREFIX": "ivr:",
         "CACHE_DEFAULT_TIMEOUT": 300,
@@ -184,12 +187,12 @@ def cache_config(config) -> dict:
     if config.get("REDIS_URL"):
         return {
             **common,
-            "CACHE_TYPE": "RedisCache",
+            "CACHE_TYPE": "ivr_module.cache_backends.JSONRedisCache",
             "CACHE_REDIS_URL": config["REDIS_URL"],
             # Short timeouts: a dead Redis must cost a call milliseconds, not seconds.
             "CACHE_OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
         }
-    return {**common, "CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 10000}
+    return {**common, "CACHE_TYPE": "ivr_module.cache_backends.JSONSimpleCache", "CACHE_THRESHOLD": 10000}
 
 
 def ensure_secret_key(app) -> None:

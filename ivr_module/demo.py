@@ -42,6 +42,15 @@ def _other_payment_type(pre_order_id):
     checkout.change_pre_order(pre_order_id, {"payment_option": option})
 
 
+# The number demo 8 was re-issued under after its basket changed (payable: complete pays it).
+REPLACING_NUMBER = "9000000985"  # demo_number(98)
+
+
+def _change_basket_and_reissue(pre_order_id):
+    _change_basket(pre_order_id)
+    checkout.issue_order_number(pre_order_id, {"order_number": REPLACING_NUMBER})
+
+
 def _cancel(pre_order_id):
     checkout.cancel_pre_order(pre_order_id)
 
@@ -79,6 +88,8 @@ DEMO_ORDERS = (
     DemoOrder(5, "Order Not Found (cancelled)", _cancel),
     DemoOrder(6, f"Order Not Found (paid; complete with {PAID_REFERENCE} replays)", _pay),
     DemoOrder(7, "Order not found (expired)", _expire),
+    DemoOrder(8, "Order Not Found (replaced after a basket change by 9000000985)",
+              _change_basket_and_reissue),
 )
 NEVER_ISSUED = demo_number(99)
 # The first demo number with one digit keyed wrong: its check digit no longer fits.

@@ -14,8 +14,10 @@ from flask_sqlalchemy import SQLAlchemy
 
 from . import config, request_scope
 from .admin import init_admin
+from .attempts import attempts_for_cache
 from .cache import CacheHealth, cache
 from .db import Base, configure_sqlite
+from .remote_address import trusted_proxies_of
 from .services.hook_log import HookLogWriter
 from .services.sandbox import check_sandbox_settings
 
@@ -34,6 +36,9 @@ class IVRState:
         self.hook_log = None  # set once the engine is known (init_app)
         # Blueprint names of the module's own pages (request_scope.py), filled at registration.
         self.blueprints: set[str] = set()
+        self.attempts = None  # credential-check admission beside the cache, once it is set up
+        # Read per request by remote_address(); the host's requests are never rewritten.
+        self.trusted_proxies = trusted_proxies_of(app.config)
 
 
 class IVRModule:
@@ -60,6 +65,7 @@ class IVRModule:
                 db.engine.url.render_as_string(hide_password=False), app.config["IVR_TRANSACTION_POOLING"]
             )
         cache.init_app(app, config=config.cache_config(app.config))
+        state.attempts = attempts_for_cache(app)
         self._register_blueprints(app, state)
         init_admin(app, staff_role=self.staff_role)
         request_scope.init_app(app)

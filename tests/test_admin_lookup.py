@@ -6,13 +6,14 @@ import pytest
 
 from ivr_module.services import checkout
 from ivr_module.services.results import HookError
+from tests.helpers import CASH_REGISTER_OPTION
 
 
 def test_lookup_tells_one_orders_whole_story(staff, client, make_pre_order, hooks, api):
-    pre_order_id, number = make_pre_order()
-    api.patch(f"/pre-orders/{pre_order_id}", json={"shipping_amount": "0"})
-    hooks.pre_order(number)  # Basket Changed
-    api.post(f"/pre-orders/{pre_order_id}/order-number", json={})
+    pre_order_id, number = make_pre_order(shipping_amount="0")
+    api.patch(f"/pre-orders/{pre_order_id}", json={"payment_option": None})
+    hooks.pre_order(number)  # PaymentOption is null
+    api.patch(f"/pre-orders/{pre_order_id}", json={"payment_option": CASH_REGISTER_OPTION})
     hooks.pre_order(number)
     hooks.complete(number, reference="REF-STORY")
     staff.login("support")
@@ -21,10 +22,31 @@ def test_lookup_tells_one_orders_whole_story(staff, client, make_pre_order, hook
     page = response.text
     assert "paid" in page and "55.07 EUR" in page and "SKU-1" in page and "Socks" in page
     calls = re.search(r'ivr-hook-calls">(.*?)</table>', page, re.S).group(1)
-    assert calls.index(HookError.BASKET_CHANGED) < calls.index("products read") < calls.index("REF-STORY")
-    assert "basket differs from the snapshot" in calls
+    assert calls.index(HookError.PAYMENT_OPTION_NULL) < calls.index("products read") < calls.index("REF-STORY")
+    assert "pre-order has no payment option" in calls
     transaction = re.search(r'ivr-transactions">(.*?)</table>', page, re.S).group(1)
     assert "REF-STORY" in transaction and "55.07 EUR" in transaction
+
+
+def test_lookup_finds_the_pre_order_by_a_number_replaced_after_a_basket_change(
+    staff, client, make_pre_order, hooks, api
+):
+    pre_order_id, old_number = make_pre_order()
+    hooks.pre_order(old_number)  # the caller hears 59.97
+    api.patch(f"/pre-orders/{pre_order_id}", json={"shipping_amount": "0"})
+    new_number = api.post(f"/pre-orders/{pre_order_id}/order-number", json={}).get_json()["order_number"]
+    hooks.complete(old_number, reference="REF-OLD")
+    staff.login("support")
+    page = client.get(f"/admin/lookup?order_number={old_number}").text
+    retired = re.search(r'ivr-retired"[^>]*>(.*?)</div>', page, re.S).group(1)
+    assert f"{old_number} was replaced after a basket change" in retired
+    assert f'href="/admin/lookup?order_number={new_number}"' in retired
+    pre_order = re.search(r'ivr-pre-order">(.*?)</dl>', page, re.S).group(1)
+    assert new_number in pre_order and "55.07 EUR" in pre_order
+    calls = re.search(r'ivr-hook-calls">(.*?)</table>', page, re.S).group(1)
+    assert calls.index("products read") < calls.index(HookError.SESSION_NOT_FOUND) < calls.index("REF-OLD")
+    assert f"replaced after a basket change by order number {new_number}" in calls
+    assert "No payment recorded for this number." in page
 
 
 def test_lookup_says_plainly_when_a_number_is_unknown(staff, client):

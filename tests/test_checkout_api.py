@@ -192,7 +192,7 @@ def test_reissue_keeps_the_number_renews_the_ttl_and_answers_200(api):
     assert mismatch.status_code == 409
 
 
-def test_basket_change_is_basket_changed_on_both_hooks_and_reissue_clears_it(api, hooks):
+def test_basket_change_is_basket_changed_on_both_hooks_until_a_new_number_is_issued(api, hooks):
     pre_order = issued(api)
     number, path = pre_order["order_number"], f"/pre-orders/{pre_order['id']}"
     changed = api.patch(path, json={"lines": [{"sku": "SKU-9", "name": "Hat", "quantity": 1, "unit_price": "12.00"}]})
@@ -201,10 +201,13 @@ def test_basket_change_is_basket_changed_on_both_hooks_and_reissue_clears_it(api
     assert changed.get_json()["amount"] == "16.90"
     assert pre_order_answer_failed(hooks.pre_order(number), "Basket Changed")
     assert hooks.complete(number)["orderResultResponse"]["result"]["errortext"] == "Basket Changed"
-    reissued = api.post(f"{path}/order-number", json={}).get_json()
-    assert reissued["basket_changed"] is False
-    answer = hooks.pre_order(number)
+    response = api.post(f"{path}/order-number", json={})
+    assert response.status_code == 201
+    reissued = response.get_json()
+    assert reissued["basket_changed"] is False and reissued["order_number"] != number
+    answer = hooks.pre_order(reissued["order_number"])
     assert answer["result"]["success"] is True and answer["orderprice"] == 16.90
+    assert pre_order_answer_failed(hooks.pre_order(number), "Order Not Found")
 
 
 def test_cancel_makes_the_hooks_answer_order_not_found(api, hooks):

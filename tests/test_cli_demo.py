@@ -5,7 +5,7 @@ import re
 from sqlalchemy import select
 
 from ivr_module.db import db
-from ivr_module.demo import DEMO_ORDERS, MISTYPED, NEVER_ISSUED, PAID_REFERENCE
+from ivr_module.demo import DEMO_ORDERS, MISTYPED, NEVER_ISSUED, PAID_REFERENCE, REPLACING_NUMBER, demo_number
 from ivr_module.models import HookCall, IVRTransaction, PreOrder, PreOrderStatus
 from tests.helpers import count_rows
 
@@ -35,6 +35,7 @@ def test_each_demo_number_gives_its_outcome(runner, hooks):
         "Order Not Found",
         "Order Not Found",
         "Order not found",
+        "Order Not Found",
     ]
     assert hooks.pre_order(NEVER_ISSUED)["result"]["errortext"] == "Order not found"
     assert hooks.pre_order(MISTYPED)["result"]["errortext"] == "Order not found"
@@ -63,3 +64,13 @@ def test_demo_logs_one_call_per_number_once(app, runner):
     assert [call.order_number for call in calls] == [d.order_number for d in DEMO_ORDERS] + [NEVER_ISSUED, MISTYPED]
     assert [call.success for call in calls] == [True] + [False] * (len(calls) - 1)
     assert calls[-1].detail == "check digit mismatch (mistyped number?)"
+    assert calls[-3].detail == f"replaced after a basket change by order number {REPLACING_NUMBER}"
+
+
+def test_the_demo_number_replaced_after_a_basket_change_pays_nothing_and_its_successor_pays(runner, hooks):
+    runner.invoke(args=["ivr", "demo"])
+    replaced = DEMO_ORDERS[7].order_number
+    assert REPLACING_NUMBER == demo_number(98)
+    assert hooks.complete(replaced, reference="R-OLD")["orderResultResponse"]["result"]["errortext"] == "Order Not Found"
+    assert hooks.pre_order(REPLACING_NUMBER)["result"]["success"] is True
+    assert hooks.complete(REPLACING_NUMBER, reference="R-NEW")["orderResultResponse"]["result"]["success"] is True

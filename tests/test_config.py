@@ -77,3 +77,13 @@ def test_production_requires_a_real_secret_key(key):
 def test_production_starts_with_a_real_secret_key():
     app = create_app({"IVR_ENV": "production", "SECRET_KEY": "s" * 40, "DATABASE_URL": "sqlite://"})
     assert app.config["SECRET_KEY"] == "s" * 40
+
+
+def test_the_standalone_app_sends_hsts_in_production_only(tmp_path):
+    from ivr_module import HSTS
+
+    database = f"sqlite:///{tmp_path}/hsts.db"
+    production = create_app({"IVR_ENV": "production", "SECRET_KEY": "p" * 40, "DATABASE_URL": database})
+    assert production.test_client().get("/healthz").headers["Strict-Transport-Security"] == HSTS
+    development = create_app({"IVR_ENV": "development", "SECRET_KEY": "d" * 40, "DATABASE_URL": database})
+    assert "Strict-Transport-Security" not in development.test_client().get("/healthz").headers

@@ -48,6 +48,8 @@ SCENARIOS = {
                                                 h.complete(ctx["number"], reference="R-2")),
                                 FailureCode.ORDER_NOT_FOUND_PAID),
     "basket changed": (lambda h, ctx: (ctx["change"](), h.pre_order(ctx["number"])), FailureCode.BASKET_CHANGED),
+    "replaced after a basket change": (lambda h, ctx: (ctx["change"](), ctx["reissue"](), h.complete(ctx["number"])),
+                                       FailureCode.ORDER_NOT_FOUND_REPLACED),
     "success false": (lambda h, ctx: h.complete(ctx["number"], success=False), FailureCode.SUCCESS_MUST_BE_TRUE),
     "reference of another order": (lambda h, ctx: (h.complete(ctx["number"], reference="R-9"),
                                                    h.complete(ctx["other"], reference="R-9")),
@@ -68,8 +70,12 @@ def test_each_failure_is_logged_with_its_code(app, client, make_pre_order, scena
         with app.app_context():
             checkout.change_pre_order(pre_order_id, {"shipping_amount": "0"})
 
+    def reissue():
+        with app.app_context():
+            checkout.issue_order_number(pre_order_id)
+
     context = {"app": app, "id": pre_order_id, "number": number, "other": other,
-               "cancel": cancel, "change": change}
+               "cancel": cancel, "change": change, "reissue": reissue}
     act, expected = SCENARIOS[scenario]
     act(Hooks(client), context)
     assert last_code(app) == expected

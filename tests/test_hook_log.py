@@ -87,10 +87,28 @@ def test_password_stays_out_of_the_log_when_the_database_is_down(app_with, caplo
     assert IVR_PASSWORD not in caplog.text
 
 
-def test_card_numbers_are_masked_in_the_log(app, hooks):
-    hooks.complete("1234567897", reference="4111 1111 1111 1111")
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "4111 1111 1111 1111",
+        "4111-1111-1111-1111",
+        "4111111111111111",
+        "4111.1111.1111.1111",
+        "4111_1111_1111_1111",
+        "4111  1111 1111 1111",
+        "4111 - 1111 - 1111 - 1111",
+    ],
+)
+def test_card_numbers_are_masked_in_the_log(app, hooks, reference):
+    hooks.complete("1234567897", reference=reference)
     [row] = calls(app)
     assert row.reference_number == "411111******1111"
+
+
+def test_card_numbers_are_masked_inside_other_text(app, hooks):
+    hooks.complete("1234567897", reference="paid with 4111.1111.1111.1111 today")
+    [row] = calls(app)
+    assert row.reference_number == "paid with 411111******1111 today"
 
 
 def test_unexpected_error_answers_service_unavailable_in_shape(app, hooks, make_pre_order, monkeypatch):

@@ -122,13 +122,15 @@ def test_cancelled_pre_order_is_order_not_found(app, hooks, make_pre_order):
     assert result(hooks.complete(number)) == (False, "Order Not Found")
 
 
-def test_amount_recorded_is_the_total_after_a_reissue(app, hooks, make_pre_order):
+def test_amount_recorded_after_a_change_is_the_new_numbers_total(app, hooks, make_pre_order):
     pre_order_id, number = make_pre_order()
     with app.app_context():
         checkout.change_pre_order(pre_order_id, {"shipping_amount": "10.00"})
-        checkout.issue_order_number(pre_order_id)
-    assert result(hooks.complete(number)) == (True, "")
-    assert transactions(app)[0].amount == Decimal("65.07")
+        new_number = checkout.issue_order_number(pre_order_id)[0].order_number
+    assert result(hooks.complete(number, reference="R-OLD")) == (False, "Order Not Found")
+    assert result(hooks.complete(new_number)) == (True, "")
+    [recorded] = transactions(app)
+    assert (recorded.order_number, recorded.amount) == (new_number, Decimal("65.07"))
 
 
 # Each row is wrong in two ways; the earlier check's text wins.

@@ -140,17 +140,18 @@ def test_changing_the_payment_option_is_not_a_basket_change(app, hooks, make_pre
     assert hooks.pre_order(number)["result"]["success"] is True
 
 
-def test_reissue_clears_basket_changed(app, hooks, make_pre_order):
+def test_the_number_issued_after_a_change_reads_the_new_basket(app, hooks, make_pre_order):
     from ivr_module.services import checkout
 
     pre_order_id, number = make_pre_order()
     _change(app, pre_order_id, shipping_amount="0.00")
     assert hooks.pre_order(number)["result"]["errortext"] == "Basket Changed"
     with app.app_context():
-        checkout.issue_order_number(pre_order_id)
-    answer = hooks.pre_order(number)
+        new_number = checkout.issue_order_number(pre_order_id)[0].order_number
+    answer = hooks.pre_order(new_number)
     assert answer["result"]["success"] is True
     assert answer["orderprice"] == 55.07
+    assert pre_order_answer_failed(hooks.pre_order(number), HookError.SESSION_NOT_FOUND)
 
 
 SPOILS = {

@@ -72,7 +72,8 @@ def test_every_hook_answer_has_its_series_before_the_first_call(client):
     # An alert on increase() misses the call that creates a series, so each starts at 0.
     text = client.get("/metrics").get_data(as_text=True)
     for endpoint in ("pre_order", "complete"):
-        assert f'ivr_hook_calls_total{{endpoint="{endpoint}",errortext="Service unavailable"}}' in text
+        series = f'ivr_hook_calls_total{{code="service_unavailable",endpoint="{endpoint}",errortext="Service unavailable"}}'
+        assert series in text
 
 
 def test_metrics_count_lockouts(app, client):

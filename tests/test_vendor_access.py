@@ -1,8 +1,12 @@
 """Who may call the hooks: lockout, the address allow-list, trusted proxies."""
 
+import threading
+import time
+
 import pytest
 
-from tests.helpers import IVR_PASSWORD, IVR_USERNAME
+from ivr_module.services import vendor_auth
+from tests.helpers import IVR_PASSWORD, IVR_USERNAME, all_at_once
 
 
 def call(client, password=IVR_PASSWORD, addr="203.0.113.5", forwarded_for=None):
@@ -50,16 +54,17 @@ def test_a_success_ends_the_run_of_failures(lockout_app):
     assert call(client) == "Order not found"
 
 
-def test_lockout_ends_after_its_time(lockout_app, monkeypatch):
-    import time as time_module
-
-    client = lockout_app.test_client()
+def test_lockout_ends_after_its_time(app_with):
+    app = app_with(IVR_LOCKOUT_THRESHOLD=3, IVR_LOCKOUT_SECONDS=1)
+    client = app.test_client()
     for _ in range(3):
         call(client, password="wrong")
     assert call(client) == "User invalid"
-    later = time_module.time() + 61
-    monkeypatch.setattr("ivr_module.services.vendor_auth.time.time", lambda: later)
-    assert call(client) == "Order not found"
+    # Calls refused while locked do not prolong the lock: it ends about a second from now.
+    deadline = time.monotonic() + 10
+    while call(client) != "Order not found":
+        assert time.monotonic() < deadline, "the lockout did not end"
+        time.sleep(0.1)
 
 
 def test_threshold_zero_turns_lockout_off(app):
@@ -133,3 +138,52 @@ def test_a_rotation_window_needs_a_clear_end(app_with, until):
 
     with pytest.raises(ConfigError, match="IVR_PREVIOUS_PASSWORD_UNTIL"):
         app_with(IVR_PREVIOUS_PASSWORD="old", IVR_PREVIOUS_PASSWORD_UNTIL=until)
+
+
+@pytest.fixture
+def credential_checks(monkeypatch):
+    """Counts the credential checks the hooks make (the real check still runs)."""
+    checks, lock = [], threading.Lock()
+    real_check = vendor_auth._credentials_refusal
+
+    def counted(username, password):
+        with lock:
+            checks.append(username)
+        time.sleep(0.01)  # a check takes a moment: concurrent callers overlap as they would
+        return real_check(username, password)
+
+    monkeypatch.setattr(vendor_auth, "_credentials_refusal", counted)
+    return checks
+
+
+def test_concurrent_bad_calls_get_no_more_checks_than_the_threshold(app, credential_checks):
+    app.config.update(IVR_LOCKOUT_THRESHOLD=10, IVR_LOCKOUT_SECONDS=60)
+    answers = all_at_once([lambda: call(app.test_client(), password="wrong")] * 40)
+    assert answers == ["User invalid"] * 40
+    assert len(credential_checks) <= 10
+    assert call(app.test_client()) == "User invalid"  # locked out
+
+
+def test_concurrent_good_calls_are_never_refused(app, credential_checks):
+    app.config.update(IVR_LOCKOUT_THRESHOLD=3, IVR_LOCKOUT_SECONDS=60)
+    answers = all_at_once([lambda: call(app.test_client())] * 30)
+    assert answers == ["Order not found"] * 30  # they wait for checks in flight, not refused
+    assert len(credential_checks) == 30
+
+
+def test_an_allow_listed_address_is_never_locked_out(app_with):
+    app = app_with(IVR_ALLOWED_IPS="198.51.100.0/24", IVR_LOCKOUT_THRESHOLD=3)
+    client = app.test_client()
+    for _ in range(20):
+        assert call(client, password="wrong", addr="198.51.100.20") == "User invalid"
+    assert last_detail(app).detail == "wrong password"
+    assert call(client, addr="198.51.100.20") == "Order not found"
+
+
+def test_addresses_outside_the_allow_list_are_still_locked_out(app_with):
+    app = app_with(IVR_ALLOWED_IPS="198.51.100.0/24", IVR_LOCKOUT_THRESHOLD=3)
+    client = app.test_client()
+    for _ in range(3):
+        call(client, addr="203.0.113.5")
+    assert call(client, addr="203.0.113.5") == "User invalid"
+    assert last_detail(app).detail == "locked out"

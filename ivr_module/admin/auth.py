@@ -14,6 +14,7 @@ from wtforms.validators import InputRequired, Length
 
 from ..db import db, utcnow
 from ..models import User
+from ..remote_address import remote_address
 from . import staff
 from .access import SecuredView, safe_next
 
@@ -73,7 +74,7 @@ class AuthView(SecuredView, BaseView):
 
     def _attempt(self, form: LoginForm):
         """Try the credentials; None on success, else the HTTP status to answer with."""
-        username, address = form.username.data.strip(), request.remote_addr
+        username, address = form.username.data.strip(), remote_address()
         throttle = current_app.extensions["ivr_admin"].login_throttle
         wait = throttle.admit(username, address)
         if wait:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
 from ..db import db
-from ..models import HookCall, IVRTransaction, PreOrder
+from ..models import HookCall, IVRTransaction, PreOrder, RetiredOrderNumber
 from ..services.checkout import find_transactions
 from ..services.failure_hints import hint_for
 from ..services.order_numbers import unknown_number_detail
@@ -29,6 +29,8 @@ class OrderStory:
     order_number: str
     found_by_reference: bool = False
     pre_order: Optional[PreOrder] = None
+    # Set when the number was replaced after a basket change; pre_order is then the one it named.
+    retired: Optional[RetiredOrderNumber] = None
     hook_calls: list[HookCall] = field(default_factory=list)
     transactions: list[IVRTransaction] = field(default_factory=list)
     near_matches: list[PreOrder] = field(default_factory=list)
@@ -52,14 +54,22 @@ class OrderStory:
         return unknown_number_detail(self.order_number)
 
 
+def _pre_order_of(order_number: str) -> tuple[Optional[PreOrder], Optional[RetiredOrderNumber]]:
+    """The pre-order holding the number, or the one that held it before a basket change."""
+    # Its transaction is read with any others recorded for the number, not loaded here.
+    query = select(PreOrder).where(shown_rows(PreOrder)).options(lazyload(PreOrder.transaction))
+    pre_order = db.session.scalar(query.where(PreOrder.order_number == order_number))
+    if pre_order is not None:
+        return pre_order, None
+    retired = db.session.get(RetiredOrderNumber, order_number)
+    if retired is None:
+        return None, None
+    return db.session.scalar(query.where(PreOrder.id == retired.pre_order_id)), retired
+
+
 def _story_of(order_number: str) -> OrderStory:
     story = OrderStory(asked=order_number, order_number=order_number)
-    # Its transaction is read below with any others recorded for the number, not loaded here.
-    story.pre_order = db.session.scalar(
-        select(PreOrder)
-        .where(PreOrder.order_number == order_number, shown_rows(PreOrder))
-        .options(lazyload(PreOrder.transaction))
-    )
+    story.pre_order, story.retired = _pre_order_of(order_number)
     calls = db.session.scalars(
         select(HookCall)
         .where(HookCall.order_number == order_number, shown_rows(HookCall))

@@ -6,10 +6,6 @@ Every rule that fails raises InputInvalid, which the hook answers as `Input inva
 import json
 from dataclasses import dataclass
 
-from flask import request
-from werkzeug.wsgi import get_input_stream
-
-from ..config import HOOK_BODY_LIMIT
 from ..db import is_storable_text
 
 
@@ -36,22 +32,6 @@ class CompleteCall:
     reference_number: str
     staff_id: str
     success: bool
-
-
-def read_body(limit: int = HOOK_BODY_LIMIT) -> bytes:
-    """The raw body, whatever the Content-Type; an over-large one is read to its end, then refused.
-
-    Reading it all keeps the connection whole, so the vendor gets our answer instead of a reset.
-    """
-    stream = get_input_stream(request.environ, max_content_length=None)
-    kept, size = [], 0
-    while chunk := stream.read(64 * 1024):
-        size += len(chunk)
-        if size <= limit:
-            kept.append(chunk)
-    if size > limit:
-        raise InputInvalid(f"body of {size} bytes is over the {limit}-byte limit")
-    return b"".join(kept)
 
 
 def decode_object(body: bytes) -> dict:

@@ -9,21 +9,21 @@ import time
 from decimal import Decimal
 
 import simplejson
-from flask import Response, g, request
+from flask import Response, g
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..cache import cache_prefetch
 from ..db import db
 from ..metrics import observe_hook_call
 from ..services.failure_codes import failure_code
 from ..services.ivr import complete_payment, read_pre_order
 from ..services.hook_log import record_hook_call
 from ..services.results import HookError, HookResult, refuse
+from ..remote_address import remote_address
+from ..services.vendor_auth import check_vendor
 from ..services.sandbox import is_sandbox_username
-from ..services.sessions import session_key
-from ..services.vendor_auth import check_vendor, lockout_key
 from . import bp
-from .parsing import InputInvalid, decode_object, parse_complete, parse_pre_order, presented, read_body
+from .body import read_body
+from .parsing import InputInvalid, decode_object, parse_complete, parse_pre_order, presented
 
 logger = logging.getLogger(__name__)
 
@@ -65,15 +65,13 @@ def _complete_answer(result: HookResult) -> Response:
 
 def _serve_pre_order(data: dict) -> HookResult:
     call = parse_pre_order(data)
-    # One cache round trip for both things it may know of this call.
-    cache_prefetch(lockout_key(request.remote_addr), session_key(call.order_number))
-    refusal = check_vendor(call.username, call.password, request.remote_addr)
+    refusal = check_vendor(call.username, call.password, remote_address())
     return refusal or read_pre_order(call.order_number, live=not is_sandbox_username(call.username))
 
 
 def _serve_complete(data: dict) -> HookResult:
     call = parse_complete(data)
-    refusal = check_vendor(call.username, call.password, request.remote_addr)
+    refusal = check_vendor(call.username, call.password, remote_address())
     return refusal or complete_payment(
         call.order_number, call.reference_number, call.staff_id, call.success,
         live=not is_sandbox_username(call.username),
@@ -107,7 +105,7 @@ def _handle(endpoint: str, serve, answer) -> Response:
     observe_hook_call(endpoint, result.errortext, code, seconds, live)
     record_hook_call(
         endpoint=endpoint,
-        remote_addr=request.remote_addr,
+        remote_addr=remote_address(),
         username=presented(data, "username"),
         order_number=presented(data, "orderNumber")
         or presented(data, "orderResultRequest", "orderNumber"),

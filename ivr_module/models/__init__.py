@@ -9,6 +9,7 @@ from .pre_order import (
     PreOrderLine,
     PreOrderStatus,
 )
+from .retired_order_number import RetiredOrderNumber
 from .transaction import IVRTransaction
 from .user import Role, User
 
@@ -21,6 +22,7 @@ __all__ = [
     "PreOrder",
     "PreOrderLine",
     "PreOrderStatus",
+    "RetiredOrderNumber",
     "Role",
     "User",
 ]

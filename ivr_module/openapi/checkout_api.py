@@ -169,9 +169,18 @@ def _operation(operation_id, summary, answers, errors, body=None, parameters=())
 def checkout_paths() -> dict:
     """The checkout API's paths, as served under /api/."""
     pre_order = _answer("The pre-order", "PreOrder", PRE_ORDER_LINKS)
-    issued = {"201": _answer("A new order number", "PreOrder", TRANSACTION_LINKS),
-              "200": _answer("The same number re-issued: new snapshot, new time to live",
-                             "PreOrder", TRANSACTION_LINKS)}
+    # An order number names one basket (CONTRACT.md section 4).
+    issued = {
+        "201": _answer("A new order number with a new snapshot: the first issue, or a re-issue after "
+                       "a basket change (the old number is retired; both hooks then answer `Order "
+                       "Not Found` to it)", "PreOrder", TRANSACTION_LINKS),
+        "200": _answer("The same number re-issued: the basket is unchanged since the last issue; "
+                       "its time to live is renewed", "PreOrder", TRANSACTION_LINKS),
+        "409": _answer("No lines, no `cash_register` payment option, a paid or cancelled pre-order "
+                       "(the code says which), or a brought `order_number` already issued for "
+                       "another basket (`order_number_taken`) or differing from the number of an "
+                       "unchanged basket (`order_number_mismatch`)", "Error"),
+    }
     by_id = (PRE_ORDER_ID,)
     query = [{"name": name, "in": "query", "required": False, "schema": TEXT}
              for name in ("order_number", "reference_number")]
@@ -189,7 +198,7 @@ def checkout_paths() -> dict:
         },
         "/api/pre-orders/{id}/order-number": {"post": _operation(
             "issueOrderNumber", "Issue or re-issue the order number", issued,
-            (401, 404, 409, 413, 422, 503), body="IssueInput", parameters=by_id)},
+            (401, 404, 413, 422, 503), body="IssueInput", parameters=by_id)},
         "/api/pre-orders/{id}/cancel": {"post": _operation(
             "cancelPreOrder", "Cancel an unpaid pre-order", {"200": pre_order},
             (401, 404, 409, 503), parameters=by_id)},

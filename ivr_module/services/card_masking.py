@@ -4,8 +4,9 @@ import re
 
 from stdnum import luhn
 
-# Runs of 13 to 19 digits, perhaps split by spaces or dashes: the shape of a card number.
-CARD_LIKE = re.compile(r"\d(?:[ -]?\d){12,18}")
+# Runs of 13 to 19 digits, perhaps split by white space, dashes, dots or underscores (up to
+# three between two digits: "4111  1111 1111 1111"): the shape of a card number.
+CARD_LIKE = re.compile(r"\d(?:[\s._-]{0,3}\d){12,18}")
 
 
 def mask_card_numbers(text: str) -> str:

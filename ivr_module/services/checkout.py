@@ -5,13 +5,14 @@ commits once; after the commit, the hooks' cached session is replaced. Callers p
 dicts shaped like the JSON API's bodies.
 """
 
+import logging
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Optional
 
 from flask import current_app
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..db import begin_write, db, is_storable_text, rolled_back_on_error, utcnow
@@ -22,6 +23,7 @@ from ..models import (
     PreOrder,
     PreOrderLine,
     PreOrderStatus,
+    RetiredOrderNumber,
 )
 from ..models.pre_order import ALLOWED_MOVES
 from .checkout_input import (
@@ -33,7 +35,9 @@ from .checkout_input import (
     field_errors,
 )
 from .order_numbers import generate_order_number
-from .sessions import OrderSession, publish_session
+from .sessions import OrderSession, RetiredNumber, publish_retired, publish_session
+
+logger = logging.getLogger(__name__)
 
 # The largest id an INTEGER key holds: a larger one names no pre-order (and PostgreSQL
 # refuses to compare with it, which must not become a 503).
@@ -200,62 +204,83 @@ def _refuse_unless_payable(pre_order: PreOrder) -> None:
         )
 
 
-def _assign_number(pre_order: PreOrder, brought: Optional[str]) -> None:
-    """Keep an existing number; else take the brought one, or generate a free one."""
-    if pre_order.order_number is not None:
-        if brought is not None and brought != pre_order.order_number:
+def _assign_number(pre_order: PreOrder, brought: Optional[str]) -> Optional[RetiredNumber]:
+    """Keep the number of an unchanged basket; else take the brought one or a free one.
+
+    A number names one basket: when the basket changed since the last issue, the old number
+    is retired (returned, to be published once committed) and never serves again.
+    """
+    current = pre_order.order_number
+    if current is not None and not pre_order.basket_changed:
+        if brought is not None and brought != current:
             raise Conflict(
                 "order_number_mismatch",
-                f"the pre-order already has order number {pre_order.order_number}",
+                f"the pre-order already has order number {current} for this basket",
                 "order_number",
             )
-        return
+        return None
     if brought is None:
-        pre_order.order_number = _free_number()
-        return
-    if number_taken(brought):
-        raise _number_in_use()
-    pre_order.order_number = brought
+        number = _free_number()
+    elif brought == current or number_taken(brought):
+        raise _number_in_use(brought)
+    else:
+        number = brought
+    pre_order.order_number = number
+    if current is None:
+        return None
+    retired = RetiredOrderNumber(order_number=current, pre_order_id=pre_order.id, replaced_by=number)
+    db.session.add(retired)
+    logger.info("order number %s of pre-order %s replaced by %s after a basket change",
+                current, pre_order.id, number)
+    return RetiredNumber.of(retired)
 
 
 def _free_number() -> str:
-    """A generated order number that no pre-order has yet."""
+    """A generated order number that was never issued."""
     number = generate_order_number()
     while number_taken(number):
         number = generate_order_number()
     return number
 
 
-def _number_in_use() -> Conflict:
-    return Conflict("order_number_taken", "the order number is in use", "order_number")
+def _number_in_use(number: Optional[str]) -> Conflict:
+    named = f"order number {number}" if number else "the order number"
+    return Conflict("order_number_taken", f"{named} was already issued for another basket", "order_number")
 
 
 def number_taken(number: str) -> bool:
-    """Whether a pre-order already has this order number."""
-    return db.session.scalar(select(PreOrder.id).where(PreOrder.order_number == number)) is not None
+    """Whether this order number was ever issued: a pre-order holds it, or held it before a change."""
+    held = select(PreOrder.id).where(PreOrder.order_number == number)
+    retired = select(RetiredOrderNumber.order_number).where(RetiredOrderNumber.order_number == number)
+    return db.session.scalar(select(or_(exists(held), exists(retired))))
 
 
 def issue_order_number(pre_order_id: int, data: Optional[dict] = None) -> tuple[PreOrder, bool]:
     """Issue (or re-issue) the order number: snapshot the basket, start its time to live.
 
-    Returns the pre-order and whether the number is new. Re-issuing keeps the number,
-    takes a new snapshot (so `Basket Changed` clears) and renews the time to live.
+    Returns the pre-order and whether the number is new. Re-issuing an unchanged basket keeps
+    the number and renews its time to live; after a basket change the old number is retired
+    (the hooks answer `Order Not Found` to it) and a new one is issued with a new snapshot.
     """
     given = _validated(IssueInput, data if data is not None else {})
     try:
         with _locked(pre_order_id) as pre_order:
             _refuse_unless_changeable(pre_order, "issued an order number")
             _refuse_unless_payable(pre_order)
-            is_new = pre_order.order_number is None
-            _assign_number(pre_order, given.order_number)
+            previous_number = pre_order.order_number
+            retired = _assign_number(pre_order, given.order_number)
+            is_new = pre_order.order_number != previous_number
             pre_order.basket_snapshot = pre_order.basket_fingerprint()
             ttl = timedelta(seconds=current_app.config["IVR_ORDER_TTL_SECONDS"])
             pre_order.expires_at = utcnow() + ttl
             pre_order.move_to(PreOrderStatus.AWAITING_PAYMENT)
-            return commit_and_publish(pre_order), is_new
+            commit_and_publish(pre_order)
     except IntegrityError:
         # Another pre-order took the same number between our check and our commit.
-        raise _number_in_use() from None
+        raise _number_in_use(given.order_number) from None
+    if retired is not None:
+        publish_retired(retired)
+    return pre_order, is_new
 
 
 def cancel_pre_order(pre_order_id: int) -> PreOrder:

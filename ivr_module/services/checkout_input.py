@@ -114,7 +114,10 @@ class IssueInput(Strict):
             StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$"),
             AfterValidator(_storable),
         ]
-    ] = None
+    ] = Field(
+        None,
+        description="The commerce side's own number; 409 if it was already issued for another basket",
+    )
 
 
 def field_errors(error: ValidationError) -> list[tuple[str, str]]:

@@ -12,14 +12,28 @@ from sqlalchemy.exc import IntegrityError
 
 from ..db import begin_write, db, rolled_back_on_error
 from ..metrics import PAYMENTS
-from ..models import CASH_REGISTER, IVRTransaction, PreOrder, PreOrderLine, PreOrderStatus
+from ..models import (
+    CASH_REGISTER,
+    IVRTransaction,
+    PreOrder,
+    PreOrderLine,
+    PreOrderStatus,
+    RetiredOrderNumber,
+)
 from ..models.pre_order import check_move
 from . import sandbox
 from .order_numbers import unknown_number_detail
 from .results import HookError, HookResult, refuse
-from .sessions import OrderSession, find_session, publish_session
+from .sessions import OrderSession, RetiredNumber, find_session, publish_session
 
 logger = logging.getLogger(__name__)
+
+
+def _refuse_if_retired(found):
+    """A number replaced after a basket change names no basket any more: its session is gone."""
+    if isinstance(found, RetiredNumber):
+        return refuse(HookError.SESSION_NOT_FOUND, found.detail)
+    return None
 
 
 def _number_live(session, order_number, not_found: HookError):
@@ -91,10 +105,11 @@ def read_pre_order(order_number: str, live: bool = True) -> HookResult:
     magic = None if live else sandbox.magic_number(order_number)
     if magic is not None:
         return sandbox.magic_pre_order(magic)
-    session = sandbox.in_mode(find_session(order_number), live)
-    refusal = _number_live(session, order_number, HookError.ORDER_NOT_FOUND)
-    refusal = refusal or _first_refusal(session)
-    return refusal or HookResult(detail="products read", session=session)
+    found = sandbox.in_mode(find_session(order_number), live)
+    # A retired number is known (never `Order not found`), and refused even past its expiry.
+    refusal = _refuse_if_retired(found) or _number_live(found, order_number, HookError.ORDER_NOT_FOUND)
+    refusal = refusal or _first_refusal(found)
+    return refusal or HookResult(detail="products read", session=found)
 
 
 def complete_payment(
@@ -153,6 +168,8 @@ LINES_OF = (
 REFERENCE_OF = select(TRANSACTIONS.c.reference_number).where(
     TRANSACTIONS.c.pre_order_id == bindparam("pre_order_id")
 )
+RETIRED = RetiredOrderNumber.__table__
+RETIREMENT_OF = select(RETIRED).where(RETIRED.c.order_number == bindparam("order_number"))
 RECORD_TRANSACTION = insert(TRANSACTIONS)
 MARK_PAID = (
     update(PRE_ORDERS)
@@ -167,8 +184,10 @@ def _check_payment(connection, order_number: str, reference: str, live: bool):
     if previous is not None:
         return _replay(previous, order_number, reference)
     pre_order = connection.execute(LOCK_PRE_ORDER, {"order_number": order_number}).first()
-    if pre_order is None or pre_order.live != live:  # the other mode's number: unknown here
+    if pre_order is not None and pre_order.live != live:  # the other mode's number: unknown here
         return _number_live(None, order_number, HookError.SESSION_NOT_FOUND)
+    if pre_order is None:
+        return _refuse_unheld_number(connection, order_number)
     # Read once the lock is granted: they are then what the last writer committed (a join in
     # the locking query would show them as they were before the wait, and miss a racer's payment).
     lines = connection.execute(LINES_OF, {"pre_order_id": pre_order.id}).all()
@@ -181,6 +200,16 @@ def _check_payment(connection, order_number: str, reference: str, live: bool):
     session = OrderSession.build(pre_order, lines, paid_reference)
     refusal = _number_live(session, order_number, HookError.SESSION_NOT_FOUND)
     return refusal or _first_refusal(session) or session
+
+
+def _refuse_unheld_number(connection, order_number: str) -> HookResult:
+    """A number no pre-order holds: retired after a basket change, or never issued."""
+    # Read after the locking query: a re-issue that took the number away while that query
+    # waited for the row has committed the retirement with it, and this statement sees it.
+    retired = connection.execute(RETIREMENT_OF, {"order_number": order_number}).first()
+    if retired is not None:
+        return _refuse_if_retired(RetiredNumber.of(retired))
+    return _number_live(None, order_number, HookError.SESSION_NOT_FOUND)
 
 
 def _pay(connection, session: OrderSession, reference: str, staff_id: str) -> OrderSession:

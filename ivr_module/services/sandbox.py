@@ -119,9 +119,10 @@ def sandbox_credentials_match(username: str, password: str) -> bool:
     return bool(expected_username and expected_password) and username_ok and password_ok
 
 
-def in_mode(session: OrderSession | None, live: bool) -> OrderSession | None:
+def in_mode(session, live: bool):
     """The session if it belongs to the caller's mode; else None, as for an unknown number."""
-    return session if session is not None and session.live == live else None
+    # A retired number (sessions.RetiredNumber) has no flag of its own: it is counted as live.
+    return session if session is not None and getattr(session, "live", True) == live else None
 
 
 # --- The magic numbers ------------------------------------------------------------------------

@@ -5,9 +5,16 @@ is a small immutable summary of the pre-order. Readers fill a miss from the data
 `add`, writers publish the new state with `set` after they commit, so a slow reader never
 puts back what a writer replaced. The cache is never the authority for money: `complete`
 reads the pre-order itself, under a row lock.
+
+A number retired after a basket change is kept as a `RetiredNumber` marker under its own key,
+so the hooks answer `Order Not Found` to it without asking the database each time.
+
+The cache holds JSON only (ivr_module.cache_backends; Flask-Caching's own backends would pickle):
+a value that is neither a session nor a marker is a miss.
 """
 
 import json
+import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -17,8 +24,11 @@ from sqlalchemy import select
 
 from ..cache import cache_add, cache_get, cache_set
 from ..db import db, utcnow
-from ..models import PreOrder
+from ..models import PreOrder, RetiredOrderNumber
 from ..models.pre_order import basket_amount, basket_changed, discounted_price, real_price
+from ..models.retired_order_number import replaced_detail
+
+logger = logging.getLogger(__name__)
 
 # An upper bound on how long an entry lives, whatever the order number's own time to live.
 SESSION_CACHE_SECONDS = 300
@@ -85,13 +95,17 @@ class OrderSession:
         return self.expires_at <= (now or utcnow())
 
     def to_json(self) -> str:
-        """Serialise for the cache (JSON: no pickles from a shared Redis)."""
+        """Serialise for the cache, as JSON text."""
         return json.dumps(asdict(self), default=str, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> "OrderSession":
         """Rebuild a session serialised by `to_json`."""
-        data = json.loads(text)
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "OrderSession":
+        """Rebuild a session from the parsed JSON of `to_json`."""
         data["expires_at"] = datetime.fromisoformat(data["expires_at"])
         data["amount"] = Decimal(data["amount"])
         data["products"] = tuple(
@@ -107,6 +121,37 @@ class OrderSession:
         return cls(**data)
 
 
+@dataclass(frozen=True)
+class RetiredNumber:
+    """An order number replaced after a basket change: the hooks answer `Order Not Found` to it."""
+
+    order_number: str
+    pre_order_id: int
+    replaced_by: str
+
+    @classmethod
+    def of(cls, retired: RetiredOrderNumber) -> "RetiredNumber":
+        """Summarise a retired-number row."""
+        return cls(retired.order_number, retired.pre_order_id, retired.replaced_by)
+
+    @property
+    def detail(self) -> str:
+        """Why the hooks refuse it, for the hook-call log."""
+        return replaced_detail(self.replaced_by)
+
+    def to_json(self) -> str:
+        """Serialise for the cache; the `replaced_by` key tells it from a session."""
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+
+def _from_cache(text: str):
+    """A cached session or retired-number marker, rebuilt from its JSON."""
+    data = json.loads(text)
+    if "replaced_by" in data:
+        return RetiredNumber(**data)
+    return OrderSession.from_dict(data)
+
+
 def session_key(order_number: str) -> str:
     """The cache key of an order number's session."""
     return "session:" + order_number
@@ -118,14 +163,26 @@ def _cache_seconds(session: OrderSession) -> int:
     return max(0, min(remaining, SESSION_CACHE_SECONDS))
 
 
-def find_session(order_number: str) -> Optional[OrderSession]:
-    """The session of an issued order number, from the cache or else the database."""
+def _cached(order_number: str) -> Optional[OrderSession | RetiredNumber]:
+    """The cached session or retired marker; None on a miss or when the cached value is neither."""
     cached = cache_get(session_key(order_number))
-    if cached is not None:
-        return OrderSession.from_json(cached)
+    if cached is None:
+        return None
+    try:
+        return _from_cache(cached)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        logger.warning("cached session of %s is malformed; read from the database", order_number)
+        return None
+
+
+def find_session(order_number: str) -> Optional[OrderSession | RetiredNumber]:
+    """The session of an issued order number, or its retired marker, from the cache or the database."""
+    found = _cached(order_number)
+    if found is not None:
+        return found
     pre_order = db.session.scalar(select(PreOrder).where(PreOrder.order_number == order_number))
     if pre_order is None:
-        return None
+        return _find_retired(order_number)
     session = OrderSession.of(pre_order)
     seconds = _cache_seconds(session)
     if seconds:
@@ -133,6 +190,21 @@ def find_session(order_number: str) -> Optional[OrderSession]:
     return session
 
 
+def _find_retired(order_number: str) -> Optional[RetiredNumber]:
+    """The retired marker of a number no pre-order has now, if one had it before."""
+    row = db.session.get(RetiredOrderNumber, order_number)
+    if row is None:
+        return None
+    retired = RetiredNumber.of(row)
+    cache_add(session_key(order_number), retired.to_json(), timeout=SESSION_CACHE_SECONDS)
+    return retired
+
+
 def publish_session(session: OrderSession) -> None:
     """Replace the cached session after a committed write (basket, issue, cancel, payment)."""
     cache_set(session_key(session.order_number), session.to_json(), timeout=max(1, _cache_seconds(session)))
+
+
+def publish_retired(retired: RetiredNumber) -> None:
+    """Replace a retired number's cached session with its marker, after the retirement commits."""
+    cache_set(session_key(retired.order_number), retired.to_json(), timeout=SESSION_CACHE_SECONDS)

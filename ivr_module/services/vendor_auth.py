@@ -1,16 +1,16 @@
 """Who may call the hooks: lockout, then the address allow-list, then the credentials.
 
-Any failure here is `User invalid`. Lockout state lives in the shared cache, so every worker
-and host sees it; if the cache is down, lockout is not enforced (the credentials still are).
+Any failure here is `User invalid`. Lockout counts live beside the shared cache (Redis), so
+every worker and host sees them; if the cache is down, lockout is not enforced (the allow-list
+and the credentials still are). An address inside IVR_ALLOWED_IPS is never locked out.
 """
 
 import hmac
 import ipaddress
-import time
 
 from flask import current_app
 
-from ..cache import cache_get, cache_set
+from .. import attempts
 from ..db import utcnow
 from ..metrics import LOCKOUTS
 from .results import HookError, refuse
@@ -53,68 +53,71 @@ def _credentials_refusal(username: str, password: str):
     return None
 
 
-def _address_refusal(remote_addr: str):
-    """Refuse addresses outside IVR_ALLOWED_IPS, when that list is set."""
+def _in_allow_list(remote_addr: str) -> bool:
+    """Whether IVR_ALLOWED_IPS is set and holds the address."""
     networks = current_app.extensions["ivr"].allowed_networks
-    if not networks:
-        return None
     try:
         address = ipaddress.ip_address(remote_addr)
     except ValueError:
+        return False
+    return any(address in network for network in networks)
+
+
+def _address_refusal(remote_addr: str):
+    """Refuse addresses outside IVR_ALLOWED_IPS, when that list is set."""
+    if not current_app.extensions["ivr"].allowed_networks or _in_allow_list(remote_addr):
+        return None
+    try:
+        ipaddress.ip_address(remote_addr)
+    except ValueError:
         return refuse(HookError.USER_INVALID, f"address {remote_addr!r} is not an IP address")
-    if not any(address in network for network in networks):
-        return refuse(HookError.USER_INVALID, f"address {remote_addr} is not in IVR_ALLOWED_IPS")
-    return None
+    return refuse(HookError.USER_INVALID, f"address {remote_addr} is not in IVR_ALLOWED_IPS")
 
 
 def lockout_key(remote_addr: str) -> str:
-    """The cache key of an address's lockout state."""
+    """The cache key of an address's count of consecutive `User invalid` answers."""
     return f"lockout:{remote_addr}"
 
 
 class Lockout:
-    """Consecutive `User invalid` answers to one address, and whether it is locked out."""
+    """Consecutive `User invalid` answers to one address, counted atomically around each check.
+
+    A call is admitted to the credential check only while the failures and the checks in flight
+    stay under the threshold (ivr_module/attempts.py), so concurrent bad calls cannot outrun the
+    count. A good call ends the run; the threshold-th failure locks the address for
+    IVR_LOCKOUT_SECONDS from then on.
+    """
 
     def __init__(self, remote_addr: str):
         config = current_app.config
         self.threshold = config["IVR_LOCKOUT_THRESHOLD"]
         self.seconds = config["IVR_LOCKOUT_SECONDS"]
         self.key = lockout_key(remote_addr)
-        self.state = cache_get(self.key) if self.threshold > 0 else None
+        self.admitted = False
 
-    def locked(self) -> bool:
-        """Whether the address is locked out now."""
-        return bool(self.state) and self.state.get("locked_until", 0) > time.time()
-
-    def record_failure(self) -> None:
-        """Count a `User invalid`; the threshold-th within the window locks the address."""
+    def admit(self) -> bool:
+        """Whether this call may have its credentials checked (False: locked out)."""
         if self.threshold <= 0:
-            return
-        now = time.time()
-        state = self.state or {}
-        if now - state.get("since", 0) > self.seconds:
-            state = {"failures": 0, "since": now}
-        state["failures"] += 1
-        if state["failures"] >= self.threshold:
-            state = {"failures": 0, "since": now, "locked_until": now + self.seconds}
-            LOCKOUTS.inc()
-        cache_set(self.key, state, timeout=2 * self.seconds)
+            return True
+        outcome = attempts.admit(self.key, self.threshold, self.seconds)
+        self.admitted = outcome == attempts.ADMITTED
+        return outcome != attempts.LOCKED
 
-    def record_success(self) -> None:
-        """A good call ends the run of failures."""
-        if self.state:
-            cache_set(self.key, {}, timeout=1)
+    def record(self, refused: bool) -> None:
+        """End the admitted check with its outcome."""
+        if self.admitted and attempts.release(self.key, refused, self.threshold, self.seconds):
+            LOCKOUTS.inc()
 
 
 def check_vendor(username: str, password: str, remote_addr: str):
     """None when the caller may use the hooks, else the `User invalid` refusal."""
+    if _in_allow_list(remote_addr):
+        # Never locked out: the allow-list shuts out everyone else already, and a lockout here
+        # would let anyone sharing the vendor's address stop its calls.
+        return _credentials_refusal(username, password)
     lockout = Lockout(remote_addr)
-    if lockout.locked():
+    if not lockout.admit():
         return refuse(HookError.USER_INVALID, "locked out")
     refusal = _address_refusal(remote_addr) or _credentials_refusal(username, password)
-    if refusal is None:
-        lockout.record_success()
-    else:
-        lockout.record_failure()
+    lockout.record(refused=refusal is not None)
     return refusal
-

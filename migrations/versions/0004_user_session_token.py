@@ -5,7 +5,7 @@ row id, and a new token ends every session of the account (logout, password chan
 accounts get a token each here, so every session opened before this revision ends.
 
 Revision ID: 0004
-Revises: 0002 (the lead re-chains it after 0003 at merge)
+Revises: 0003
 Create Date: 2026-12-07 04:00:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

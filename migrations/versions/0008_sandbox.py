@@ -6,7 +6,7 @@ when not live), and the dashboard's covering created_at indexes also carry `live
 live-only figures stay index-only scans on PostgreSQL.
 
 Revision ID: 0008
-Revises: 0009
+Revises: 0005
 Create Date: 2026-12-07 04:30:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0009'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

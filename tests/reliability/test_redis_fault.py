@@ -25,18 +25,24 @@ def pay_by_phone(service: Service, order: dict, change_basket: bool) -> list[str
         if got != wanted:
             problems.append(f"{number} {what}: {got!r}, expected {wanted!r}")
 
-    def read(total):
+    def read(number, total):
         answer = service.pre_order(number)
         expect("pre_order", pre_order_text(answer), "")
         expect("orderprice", answer and answer["orderprice"], Decimal(total))
 
-    read(order["amount"])
+    read(number, order["amount"])
     if change_basket:
         expect("PATCH", service.api("PATCH", path, {"shipping_amount": "0.00"})[0], 200)
         expect("pre_order after a change", pre_order_text(service.pre_order(number)), "Basket Changed")
         status, reissued = service.api("POST", f"{path}/order-number", {})
-        expect("re-issue", status, 200)
-        read(reissued["amount"] if status == 200 else order["amount"])
+        expect("re-issue", status, 201)
+        if status != 201:
+            return problems
+        # A new basket, a new number: the old one is retired (the storefront's order now has the new one).
+        retired, number = number, reissued["order_number"]
+        order["order_number"] = number
+        expect("pre_order of the retired number", pre_order_text(service.pre_order(retired)), "Order Not Found")
+        read(number, reissued["amount"])
     expect("complete", service.complete(number, reference), "")
     expect("retried complete", service.complete(number, reference), "")
     expect("pre_order once paid", pre_order_text(service.pre_order(number)), "Order Not Found")

@@ -65,9 +65,11 @@ def test_basket_change_through_one_is_seen_by_the_others_pre_order_at_once(two, 
     assert a.api("PATCH", path, {"shipping_amount": "0.00"})[0] == 200
     assert pre_order_text(b.pre_order(number)) == "Basket Changed"
     status, reissued = a.api("POST", f"{path}/order-number", {})
-    assert status == 200
-    answer = b.pre_order(number)
+    assert status == 201  # a new basket, a new number
+    assert pre_order_text(b.pre_order(number)) == "Order Not Found"  # the old one is retired
+    new_number = reissued["order_number"]
+    answer = b.pre_order(new_number)
     assert pre_order_text(answer) == "" and answer["orderprice"] == Decimal(reissued["amount"])
     assert a.api("POST", f"{path}/cancel")[0] == 200
-    assert pre_order_text(b.pre_order(number)) == "Order Not Found"
+    assert pre_order_text(b.pre_order(new_number)) == "Order Not Found"
     figures.update({"requests sent": a.sent + b.sent})

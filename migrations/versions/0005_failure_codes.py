@@ -5,13 +5,13 @@ index carries it instead of the error text. Rows written before this revision ke
 code (the admin shows their error text). ivr_failure_hints holds the admins' edits of the
 hints per code and language; codes without a row read the shipped defaults.
 
-Revision ID: 0009
+Revision ID: 0005
 Revises: 0004
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0009"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
