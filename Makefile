@@ -9,6 +9,9 @@ PORT ?= 5000
 DEMO_IVR_USERNAME := demo-ivr
 DEMO_IVR_PASSWORD := demo-ivr-password
 DEMO_CHECKOUT_TOKEN := demo-checkout-token
+DEMO_SANDBOX_USERNAME := demo-ivr-sandbox
+DEMO_SANDBOX_PASSWORD := demo-ivr-sandbox-password
+DEMO_SANDBOX_TOKEN := demo-checkout-sandbox-token
 DEMO_ADMIN_USERNAME := admin
 DEMO_ADMIN_PASSWORD := demo-admin-password
 # Events go to the example receiver: `make receiver` (or the README's one line) in another terminal.
@@ -16,10 +19,12 @@ DEMO_WEBHOOK_PORT := 8081
 DEMO_WEBHOOK_SECRET := whsec_ZGVtby13ZWJob29rLXNlY3JldC0wMDAx
 DEMO_ENV := IVR_ENV=development IVR_USERNAME=$(DEMO_IVR_USERNAME) \
 	IVR_PASSWORD=$(DEMO_IVR_PASSWORD) CHECKOUT_API_TOKEN=$(DEMO_CHECKOUT_TOKEN) \
-	IVR_WEBHOOK_URL=http://127.0.0.1:$(DEMO_WEBHOOK_PORT)/ IVR_WEBHOOK_SECRET=$(DEMO_WEBHOOK_SECRET)
+	IVR_WEBHOOK_URL=http://127.0.0.1:$(DEMO_WEBHOOK_PORT)/ IVR_WEBHOOK_SECRET=$(DEMO_WEBHOOK_SECRET) \
+	IVR_SANDBOX_USERNAME=$(DEMO_SANDBOX_USERNAME) IVR_SANDBOX_PASSWORD=$(DEMO_SANDBOX_PASSWORD) \
+	CHECKOUT_API_SANDBOX_TOKEN=$(DEMO_SANDBOX_TOKEN)
 FLASK := $(DEMO_ENV) $(BIN)/flask --app wsgi
 
-.PHONY: run receiver test bench install install-dev lock clean
+.PHONY: run receiver certify test bench install install-dev lock clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +55,11 @@ run: install
 	@echo "  username:    $(DEMO_IVR_USERNAME)"
 	@echo "  password:    $(DEMO_IVR_PASSWORD)"
 	@echo "Checkout API:  http://127.0.0.1:$(PORT)/api/  (Authorization: Bearer $(DEMO_CHECKOUT_TOKEN))"
+	@echo "Sandbox (docs/VENDOR_GUIDE.md): the same hooks and API with test credentials"
+	@echo "  username:    $(DEMO_SANDBOX_USERNAME)"
+	@echo "  password:    $(DEMO_SANDBOX_PASSWORD)"
+	@echo "  API token:   $(DEMO_SANDBOX_TOKEN)"
+	@echo "  certify:     make certify  (in another terminal)"
 	@echo "Admin:         http://127.0.0.1:$(PORT)/admin/"
 	@echo "  username:    $(DEMO_ADMIN_USERNAME)"
 	@echo "  password:    $(DEMO_ADMIN_PASSWORD)"
@@ -63,6 +73,11 @@ run: install
 # The storefront's example webhook receiver, verifying the demo's signatures.
 receiver: install
 	$(BIN)/python -m ivr_module.webhook_receiver --secret $(DEMO_WEBHOOK_SECRET) --port $(DEMO_WEBHOOK_PORT)
+
+# The certification run against `make run` (docs/VENDOR_GUIDE.md); URL= for another deployment.
+URL ?= http://127.0.0.1:$(PORT)
+certify: install
+	@$(FLASK) ivr certify --url $(URL)
 
 # The whole suite, on SQLite + the in-process cache, then on PostgreSQL + Redis. The reliability
 # tests (tests/reliability: gunicorn, faults, schemathesis) need PostgreSQL + Redis, so they run

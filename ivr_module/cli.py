@@ -100,3 +100,41 @@ def worker_command(workers):
     from .worker import run_worker
 
     run_worker(current_app._get_current_object(), workers)
+
+
+@ivr_cli.command("purge-sandbox")
+def purge_sandbox_command():
+    """Delete every sandbox row: hook calls, transactions and pre-orders with live = false."""
+    from .services.sandbox import purge_sandbox
+
+    counts = purge_sandbox()
+    click.echo("Deleted sandbox rows: " + ", ".join(f"{count} {name}" for name, count in counts.items()) + ".")
+
+
+@ivr_cli.command("certify")
+@click.option("--url", required=True, help="Base URL of the deployment to certify.")
+@click.option("--junit", type=click.Path(dir_okay=False, writable=True), help="Also write a JUnit XML report.")
+@click.option("--timeout", type=float, default=15.0, show_default=True, help="Seconds per request.")
+def certify_command(url, junit, timeout):
+    """Drive the deployment's sandbox through every hook outcome (touches no live data).
+
+    The sandbox credentials and prefixes are this app's settings (IVR_SANDBOX_USERNAME,
+    IVR_SANDBOX_PASSWORD, CHECKOUT_API_SANDBOX_TOKEN, IVR_HOOKS_URL_PREFIX, IVR_API_URL_PREFIX).
+    """
+    from flask import current_app
+
+    from .certify import Target, certify, report
+
+    config = current_app.config
+    if not config.get("IVR_SANDBOX_USERNAME") or not config.get("IVR_SANDBOX_PASSWORD"):
+        raise click.ClickException("IVR_SANDBOX_USERNAME and IVR_SANDBOX_PASSWORD are not set")
+    target = Target(
+        url,
+        config["IVR_SANDBOX_USERNAME"],
+        config["IVR_SANDBOX_PASSWORD"],
+        config.get("CHECKOUT_API_SANDBOX_TOKEN"),
+        config["IVR_HOOKS_URL_PREFIX"].rstrip("/"),
+        config["IVR_API_URL_PREFIX"].rstrip("/"),
+        timeout,
+    )
+    raise SystemExit(report(certify(target), junit, echo=click.echo))

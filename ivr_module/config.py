@@ -14,6 +14,10 @@ DEFAULTS = {
     "IVR_PREVIOUS_PASSWORD": None,
     "IVR_PREVIOUS_PASSWORD_UNTIL": None,
     "CHECKOUT_API_TOKEN": None,
+    # The sandbox (services/sandbox.py, docs/VENDOR_GUIDE.md); unset: no sandbox.
+    "IVR_SANDBOX_USERNAME": None,
+    "IVR_SANDBOX_PASSWORD": None,
+    "CHECKOUT_API_SANDBOX_TOKEN": None,
     "DATABASE_URL": None,
     "REDIS_URL": None,
     "SECRET_KEY": None,

@@ -19,6 +19,7 @@ from .cache import CacheHealth, cache
 from .db import Base, configure_sqlite
 from .remote_address import trusted_proxies_of
 from .services.hook_log import HookLogWriter
+from .services.sandbox import check_sandbox_settings
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ class IVRState:
         self.allowed_networks = config.parse_allowed_networks(app.config["IVR_ALLOWED_IPS"])
         self.previous_password_until = config.parse_rotation_end(app.config)
         config.check_webhook_settings(app.config)
+        check_sandbox_settings(app.config)
         self.cache_health = CacheHealth()
         self.hook_log = None  # set once the engine is known (init_app)
         # Blueprint names of the module's own pages (request_scope.py), filled at registration.

@@ -52,8 +52,20 @@ def _every_answer_from_zero() -> None:
 _every_answer_from_zero()
 
 
-def observe_hook_call(endpoint: str, errortext: str, code: str | None, seconds: float) -> None:
-    """Count one hook call (by its answer and failure code) and its latency."""
+# Sandbox calls (services/sandbox.py) are counted apart, so no live series includes them.
+SANDBOX_HOOK_CALLS = Counter(
+    "ivr_sandbox_hook_calls_total", "Sandbox hook calls by endpoint and the error text answered",
+    ["endpoint", "errortext"],
+)
+
+
+def observe_hook_call(
+    endpoint: str, errortext: str, code: str | None, seconds: float, live: bool = True
+) -> None:
+    """Count one hook call (by its answer and failure code) and its latency; a sandbox call apart."""
+    if not live:
+        SANDBOX_HOOK_CALLS.labels(endpoint, errortext or "success").inc()
+        return
     HOOK_CALLS.labels(endpoint, errortext or "success", code or "success").inc()
     HOOK_LATENCY.labels(endpoint).observe(seconds)
 

@@ -22,6 +22,9 @@ REDIS_TEST_URL = os.environ.get("IVR_TEST_REDIS", "redis://127.0.0.1:6379/15")
 IVR_USERNAME = "ivr-vendor"
 IVR_PASSWORD = "Pa55-w0rd: kept exactly "
 API_TOKEN = "checkout-token-for-tests"
+SANDBOX_USERNAME = "ivr-vendor-sandbox"
+SANDBOX_PASSWORD = "sandbox Pa55 for tests"
+SANDBOX_API_TOKEN = "checkout-sandbox-token-for-tests"
 
 CASH_REGISTER_OPTION = {"slug": "phone", "name": "Pay by phone", "payment_type": "cash_register"}
 BASKET = {
@@ -44,6 +47,9 @@ def make_app(backend_config, **overrides):
         "IVR_USERNAME": IVR_USERNAME,
         "IVR_PASSWORD": IVR_PASSWORD,
         "CHECKOUT_API_TOKEN": API_TOKEN,
+        "IVR_SANDBOX_USERNAME": SANDBOX_USERNAME,
+        "IVR_SANDBOX_PASSWORD": SANDBOX_PASSWORD,
+        "CHECKOUT_API_SANDBOX_TOKEN": SANDBOX_API_TOKEN,
         **backend_config,
         **overrides,
     }

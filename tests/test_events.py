@@ -275,3 +275,25 @@ def test_metrics_show_the_outbox(webhook_app, receiver):
     deliver(app)  # 410: failed; 500: pending (retry in an hour); 200: delivered
     page = client.get("/metrics").text
     assert [metric(page, f"ivr_events_{state}") for state in ("delivered", "failed", "pending")] == [1, 1, 1]
+
+
+def test_sandbox_pre_orders_raise_no_events(webhook_app):
+    from tests.helpers import BASKET, SANDBOX_API_TOKEN, SANDBOX_PASSWORD, SANDBOX_USERNAME
+
+    app = webhook_app()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {SANDBOX_API_TOKEN}"}
+    opened = client.post("/api/pre-orders", json=BASKET, headers=headers).get_json()
+    path = f"/api/pre-orders/{opened['id']}"
+    number = client.post(f"{path}/order-number", json={}, headers=headers).get_json()["order_number"]
+    paid = client.post("/hooks/ivr/complete/", json={
+        "username": SANDBOX_USERNAME, "password": SANDBOX_PASSWORD,
+        "orderResultRequest": {"orderNumber": number, "referenceNumber": "SBX-1", "staffId": "7"}}).get_json()
+    assert paid["orderResultResponse"]["result"]["success"] is True
+    other = client.post("/api/pre-orders", json=BASKET, headers=headers).get_json()
+    client.post(f"/api/pre-orders/{other['id']}/cancel", headers=headers)
+    with app.app_context():
+        db.session.execute(update(PreOrder).values(expires_at=utcnow() - timedelta(minutes=1)))
+        db.session.commit()
+        assert sweep_expired() == 0
+    assert events(app) == []

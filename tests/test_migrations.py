@@ -24,7 +24,7 @@ def test_lookup_indexes_exist(app):
         assert {"ix_ivr_hook_calls_order_number_created_at", "ix_ivr_hook_calls_created_at",
                 "ix_ivr_hook_calls_failures_created_at"} <= hook_call_indexes
         unique = {tuple(item["column_names"]) for item in inspector.get_unique_constraints("ivr_transactions")}
-        assert {("reference_number",), ("pre_order_id",)} <= unique
+        assert {("reference_number", "live"), ("pre_order_id",)} <= unique
 
 
 def test_flask_db_upgrade_builds_the_schema_from_nothing(tmp_path):

@@ -28,6 +28,7 @@ from ..db import is_storable_text
 from ..models import Role
 from ..services.audit import act_as
 from .formatting import template_helpers
+from .test_data import remember_switch, switch_url, test_data_shown
 from .staff import current_staff, host_login_decides, login_url
 
 EVERY_ROLE = frozenset(Role)
@@ -98,6 +99,7 @@ class SecuredView:
             if request.method not in SAFE_METHODS:
                 require_csrf()
             refuse_unstorable_arguments()
+            remember_switch()
         return refused
 
     def render(self, template, **kwargs):
@@ -105,6 +107,8 @@ class SecuredView:
         kwargs.setdefault("csrf_token", generate_csrf)
         kwargs.setdefault("staff", current_staff())
         kwargs.setdefault("host_login", host_login_decides())
+        kwargs.setdefault("test_data", test_data_shown())
+        kwargs.setdefault("test_data_switch_url", switch_url)
         for key, helper in template_helpers().items():
             kwargs.setdefault(key, helper)
         return super().render(template, **kwargs)

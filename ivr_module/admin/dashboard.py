@@ -89,7 +89,9 @@ def hour_bounds(now: datetime) -> list[datetime]:
 
 def _calls_by_bucket(bounds):
     """(bucket, success, failure code, count): one index-only scan for calls, failures and codes."""
-    rows = _in_buckets(HookCall.created_at, bounds, HookCall.success, HookCall.error_code)
+    rows = _in_buckets(
+        HookCall.created_at, bounds, HookCall.success, HookCall.error_code, where=(HookCall.live.is_(True),)
+    )
     keys = (rows.c.bucket, rows.c.success, rows.c.error_code)
     return db.session.execute(select(*keys, func.count()).group_by(*keys)).all()
 
@@ -97,7 +99,8 @@ def _calls_by_bucket(bounds):
 def _payments_by_bucket(bounds):
     """(bucket, currency, count, sum) of the IVR transactions."""
     rows = _in_buckets(
-        IVRTransaction.created_at, bounds, IVRTransaction.currency, IVRTransaction.amount
+        IVRTransaction.created_at, bounds, IVRTransaction.currency, IVRTransaction.amount,
+        where=(IVRTransaction.live.is_(True),),  # sandbox payments are no live figures
     )
     keys = (rows.c.bucket, rows.c.currency)
     return db.session.execute(
@@ -209,7 +212,7 @@ def failures_url(code: str, period: PeriodFigures, now: datetime) -> str:
 
 def latest_failures(limit: int = LATEST_FAILURES) -> list[HookCall]:
     """The newest failed hook calls."""
-    query = select(HookCall).where(not_(HookCall.success))
+    query = select(HookCall).where(not_(HookCall.success), HookCall.live.is_(True))
     return list(db.session.scalars(query.order_by(HookCall.created_at.desc()).limit(limit)))
 
 

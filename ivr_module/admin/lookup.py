@@ -15,6 +15,7 @@ from ..services.failure_hints import hint_for
 from ..services.order_numbers import unknown_number_detail
 from .access import SecuredView
 from .timeline import TimelineEntry, build_timeline
+from .test_data import shown_rows, test_data_shown
 
 # An order's calls shown on one page; a number hammered more often than this says so.
 MAX_CALLS = 500
@@ -58,7 +59,7 @@ class OrderStory:
 def _pre_order_of(order_number: str) -> tuple[Optional[PreOrder], Optional[RetiredOrderNumber]]:
     """The pre-order holding the number, or the one that held it before a basket change."""
     # Its transaction is read with any others recorded for the number, not loaded here.
-    query = select(PreOrder).options(lazyload(PreOrder.transaction))
+    query = select(PreOrder).where(shown_rows(PreOrder)).options(lazyload(PreOrder.transaction))
     pre_order = db.session.scalar(query.where(PreOrder.order_number == order_number))
     if pre_order is not None:
         return pre_order, None
@@ -73,12 +74,12 @@ def _story_of(order_number: str) -> OrderStory:
     story.pre_order, story.retired = _pre_order_of(order_number)
     calls = db.session.scalars(
         select(HookCall)
-        .where(HookCall.order_number == order_number)
+        .where(HookCall.order_number == order_number, shown_rows(HookCall))
         .order_by(HookCall.created_at, HookCall.id)
         .limit(MAX_CALLS + 1)
     ).all()
     story.hook_calls, story.more_calls = list(calls[:MAX_CALLS]), len(calls) > MAX_CALLS
-    story.transactions = find_transactions(order_number=order_number)
+    story.transactions = find_transactions(order_number=order_number, live=not test_data_shown())
     pre_order_id = story.pre_order.id if story.pre_order else None
     story.timeline = build_timeline(pre_order_id, order_number, story.hook_calls, story.transactions)
     return story
@@ -87,11 +88,17 @@ def _story_of(order_number: str) -> OrderStory:
 def _order_number_of_reference(reference: str) -> Optional[str]:
     """The order a reference number was recorded or presented for, if any."""
     number = db.session.scalar(
-        select(IVRTransaction.order_number).where(IVRTransaction.reference_number == reference)
+        select(IVRTransaction.order_number).where(
+            IVRTransaction.reference_number == reference, shown_rows(IVRTransaction)
+        )
     )
     return number or db.session.scalar(
         select(HookCall.order_number)
-        .where(HookCall.reference_number == reference, HookCall.order_number.is_not(None))
+        .where(
+            HookCall.reference_number == reference,
+            HookCall.order_number.is_not(None),
+            shown_rows(HookCall),
+        )
         .order_by(HookCall.created_at.desc())
         .limit(1)
     )
@@ -126,7 +133,7 @@ def find_story(asked: str) -> OrderStory:
             story.near_matches = list(
                 db.session.scalars(
                     select(PreOrder)
-                    .where(PreOrder.order_number.in_(candidates))
+                    .where(PreOrder.order_number.in_(candidates), shown_rows(PreOrder))
                     .options(lazyload("*"))  # only the number and status are shown
                     .limit(10)
                 )

@@ -28,6 +28,7 @@ from .access import ADMIN_ONLY, AdminForm, SecuredView
 from .staff import current_staff, log_in
 from .filters import PreOrderStatusFilter, time_filters
 from .formatting import EXPORT_TYPE_FORMATTERS, LIST_TYPE_FORMATTERS, order_number_column
+from .test_data import shown_rows, with_test_badge
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +91,21 @@ class ReadOnlyModelView(AdminModelView):
     export_types = ["csv"]
     # An export is read into memory: past this, narrow the list with filters first.
     export_max_rows = 50_000
-    column_formatters = {"order_number": order_number_column}
+    column_formatters = {"order_number": with_test_badge(order_number_column)}
     column_formatters_export = {}
+
+    # Live rows, or the sandbox's under the "Test data" switch (test_data.py); never both.
+    def get_query(self):
+        """The rows of the mode on show."""
+        return super().get_query().filter(shown_rows(self.model))
+
+    def get_count_query(self):
+        """The rows of the mode on show."""
+        return super().get_count_query().filter(shown_rows(self.model))
+
+    def get_one(self, id):
+        """A row by id, if it is of the mode on show; a malformed id is a 404."""
+        return self.get_query().filter(self.model.id == self.parse_id(id)).one_or_none()
 
 
 def _status_column(view, context, model, name):

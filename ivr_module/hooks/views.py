@@ -20,6 +20,7 @@ from ..services.hook_log import record_hook_call
 from ..services.results import HookError, HookResult, refuse
 from ..remote_address import remote_address
 from ..services.vendor_auth import check_vendor
+from ..services.sandbox import is_sandbox_username
 from . import bp
 from .body import read_body
 from .parsing import InputInvalid, decode_object, parse_complete, parse_pre_order, presented
@@ -65,14 +66,15 @@ def _complete_answer(result: HookResult) -> Response:
 def _serve_pre_order(data: dict) -> HookResult:
     call = parse_pre_order(data)
     refusal = check_vendor(call.username, call.password, remote_address())
-    return refusal or read_pre_order(call.order_number)
+    return refusal or read_pre_order(call.order_number, live=not is_sandbox_username(call.username))
 
 
 def _serve_complete(data: dict) -> HookResult:
     call = parse_complete(data)
     refusal = check_vendor(call.username, call.password, remote_address())
     return refusal or complete_payment(
-        call.order_number, call.reference_number, call.staff_id, call.success
+        call.order_number, call.reference_number, call.staff_id, call.success,
+        live=not is_sandbox_username(call.username),
     )
 
 
@@ -97,7 +99,10 @@ def _handle(endpoint: str, serve, answer) -> Response:
     # The answer is decided: end the call's read transaction now, not at teardown. Behind a
     # transaction pooler it would hold a server connection while the log row waits for one.
     db.session.close()
-    observe_hook_call(endpoint, result.errortext, failure_code(result.errortext, result.detail), seconds)
+    # A call presenting the sandbox username is test data, whatever it was answered.
+    live = not is_sandbox_username(presented(data, "username"))
+    code = failure_code(result.errortext, result.detail)
+    observe_hook_call(endpoint, result.errortext, code, seconds, live)
     record_hook_call(
         endpoint=endpoint,
         remote_addr=remote_address(),
@@ -110,6 +115,7 @@ def _handle(endpoint: str, serve, answer) -> Response:
         detail=result.detail,
         duration_ms=round(seconds * 1000),
         request_id=g.ivr_request_id,
+        live=live,
     )
     return answer(result)
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import BigInteger, Index, Integer, String, text
+from sqlalchemy import BigInteger, Index, Integer, String, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, utcnow
@@ -23,7 +23,11 @@ class HookCall(Base):
     __table_args__ = (
         # The dashboard counts calls, failures and failure codes by time from this index alone
         # (PostgreSQL: an index-only scan; SQLite ignores INCLUDE).
-        Index("ix_ivr_hook_calls_created_at", "created_at", postgresql_include=["success", "error_code"]),
+        Index(
+            "ix_ivr_hook_calls_created_at",
+            "created_at",
+            postgresql_include=["success", "error_code", "live"],
+        ),
         Index("ix_ivr_hook_calls_order_number_created_at", "order_number", "created_at"),
         Index("ix_ivr_hook_calls_reference_number", "reference_number"),
         Index("ix_ivr_hook_calls_remote_addr_created_at", "remote_addr", "created_at"),
@@ -50,6 +54,8 @@ class HookCall(Base):
     detail: Mapped[str] = mapped_column(String(512))
     duration_ms: Mapped[int]
     request_id: Mapped[Optional[str]] = mapped_column(String(64))
+    # False: a call with the sandbox username (services/sandbox.py); kept out of live figures.
+    live: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     def __repr__(self) -> str:
         return f"<HookCall {self.endpoint} {self.order_number} {self.error_text or 'ok'}>"

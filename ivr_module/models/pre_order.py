@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Optional
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, and_, case
+from sqlalchemy import CheckConstraint, ForeignKey, String, and_, case, true
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -115,6 +115,8 @@ class PreOrder(Base):
     basket_snapshot: Mapped[Optional[str]] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # False: opened with the checkout API's sandbox token; only sandbox hook calls see it.
+    live: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     lines: Mapped[list["PreOrderLine"]] = relationship(
         back_populates="pre_order",

@@ -13,7 +13,10 @@ TAG = {"name": "Checkout API", "description": "Pre-orders and IVR transactions f
 BEARER_SCHEME = {
     "type": "http",
     "scheme": "bearer",
-    "description": "The CHECKOUT_API_TOKEN setting; when it is unset every call is 401",
+    "description": (
+        "The CHECKOUT_API_TOKEN setting; when it is unset every call is 401. The"
+        " CHECKOUT_API_SANDBOX_TOKEN opens and sees sandbox pre-orders only (docs/VENDOR_GUIDE.md)"
+    ),
 }
 SECURITY = [{"bearerAuth": []}]
 

@@ -150,8 +150,11 @@ def _refuse_unless_changeable(pre_order: PreOrder, action: str) -> None:
         )
 
 
-def open_pre_order(data: dict) -> PreOrder:
-    """Open a pre-order from a basket, shipping, currency and perhaps a payment option."""
+def open_pre_order(data: dict, live: bool = True) -> PreOrder:
+    """Open a pre-order from a basket, shipping, currency and perhaps a payment option.
+
+    `live` False: a sandbox pre-order, seen only by sandbox hook calls (services/sandbox.py).
+    """
     given = _validated(PreOrderInput, data)
     with rolled_back_on_error():
         pre_order = PreOrder(
@@ -159,6 +162,7 @@ def open_pre_order(data: dict) -> PreOrder:
             currency=given.currency or current_app.config["IVR_DEFAULT_CURRENCY"],
             shipping_amount=given.shipping_amount,
             lines=_build_lines(given.lines),
+            live=live,
         )
         _set_payment_option(pre_order, given.payment_option)
         _check_total(pre_order)
@@ -303,15 +307,19 @@ def cancel_pre_order(pre_order_id: int, reason: Optional[str] = None) -> PreOrde
 
 
 def find_transactions(
-    order_number: Optional[str] = None, reference_number: Optional[str] = None
+    order_number: Optional[str] = None, reference_number: Optional[str] = None, live: bool = True
 ) -> list[IVRTransaction]:
-    """IVR transactions by order number and/or reference number, oldest first."""
+    """IVR transactions by order number and/or reference number, oldest first.
+
+    Live payments only, unless `live` is False: then the sandbox's only (never mixed).
+    """
     if not order_number and not reference_number:
         raise InvalidInput([("order_number", "give order_number or reference_number")])
     for name, value in (("order_number", order_number), ("reference_number", reference_number)):
         if value and not is_storable_text(value):
             raise InvalidInput([(name, NOT_TEXT)])
-    query = select(IVRTransaction).order_by(IVRTransaction.created_at, IVRTransaction.id)
+    query = select(IVRTransaction).where(IVRTransaction.live == live)
+    query = query.order_by(IVRTransaction.created_at, IVRTransaction.id)
     if order_number:
         query = query.where(IVRTransaction.order_number == order_number)
     if reference_number:

@@ -35,10 +35,16 @@ def record_event(
     pre_order: PreOrder,
     detail: Optional[str] = None,
     dedupe_key: Optional[str] = None,
-) -> IVREvent:
-    """Add an event about `pre_order` to the session's transaction; the caller commits."""
+) -> Optional[IVREvent]:
+    """Add an event about `pre_order` to the session's transaction; the caller commits.
+
+    A sandbox pre-order raises none: the storefront's webhook is live, and a vendor's test
+    calls must never reach it.
+    """
     from ..api.representations import pre_order_json  # the API package imports the services
 
+    if not pre_order.live:
+        return None
     db.session.flush()  # the payload shows the pre-order as this transaction leaves it
     now = utcnow()
     event_id = f"evt_{uuid.uuid4().hex}"
@@ -66,13 +72,18 @@ def record_event(
     return outbox_row
 
 
-def record_number_replaced(pre_order: PreOrder, old_number: Optional[str]) -> IVREvent:
+def record_number_replaced(pre_order: PreOrder, old_number: Optional[str]) -> Optional[IVREvent]:
     """`pre_order.number_replaced`: a re-issue after a basket change retired `old_number`."""
     return record_event(EventType.NUMBER_REPLACED, pre_order, detail=f"replaces order number {old_number}")
 
 
-def record_paid(pre_order_id: int) -> IVREvent:
-    """`pre_order.paid`, in the payment's own transaction (the pre-order read with its transaction)."""
+def record_paid(pre_order_id: Optional[int]) -> Optional[IVREvent]:
+    """`pre_order.paid`, in the payment's own transaction (the pre-order read with its transaction).
+
+    None for a sandbox payment of a magic number, which has no pre-order.
+    """
+    if pre_order_id is None:
+        return None
     pre_order = db.session.get(PreOrder, pre_order_id, populate_existing=True)
     return record_event(EventType.PAID, pre_order)
 
@@ -93,7 +104,7 @@ def _unreported_expiries(now: datetime):
     )
     return (
         select(PreOrder.id)
-        .where(PreOrder.status == PreOrderStatus.AWAITING_PAYMENT, PreOrder.expires_at <= now, ~already)
+        .where(PreOrder.status == PreOrderStatus.AWAITING_PAYMENT, PreOrder.expires_at <= now, PreOrder.live, ~already)
         .order_by(PreOrder.expires_at)
         .limit(EXPIRY_BATCH)
     )

@@ -149,6 +149,7 @@ def record_hook_call(**fields) -> None:
         "detail": loggable(fields["detail"], 512),
         "duration_ms": fields["duration_ms"],
         "request_id": loggable(fields.get("request_id"), 64),
+        "live": fields.get("live", True),
     }
     try:
         current_app.extensions["ivr"].hook_log.write(row)

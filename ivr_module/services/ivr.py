@@ -21,6 +21,7 @@ from ..models import (
     RetiredOrderNumber,
 )
 from ..models.pre_order import check_move
+from . import sandbox
 from .events import record_paid
 from .order_numbers import unknown_number_detail
 from .results import HookError, HookResult, refuse
@@ -95,36 +96,50 @@ def _first_refusal(session: OrderSession):
     return None
 
 
-def read_pre_order(order_number: str) -> HookResult:
-    """The pre_order hook after its credentials: the products and total, or why not."""
+def read_pre_order(order_number: str, live: bool = True) -> HookResult:
+    """The pre_order hook after its credentials: the products and total, or why not.
+
+    `live` False: a sandbox call, which sees the magic numbers and sandbox pre-orders only.
+    """
     if not order_number:
         return refuse(HookError.ORDER_NUMBER_INVALID, "order number is empty")
-    found = find_session(order_number)
+    magic = None if live else sandbox.magic_number(order_number)
+    if magic is not None:
+        return sandbox.magic_pre_order(magic)
+    found = sandbox.in_mode(find_session(order_number), live)
     # A retired number is known (never `Order not found`), and refused even past its expiry.
     refusal = _refuse_if_retired(found) or _number_live(found, order_number, HookError.ORDER_NOT_FOUND)
     refusal = refusal or _first_refusal(found)
     return refusal or HookResult(detail="products read", session=found)
 
 
-def complete_payment(order_number: str, reference: str, staff_id: str, success: bool) -> HookResult:
-    """The complete hook after its credentials: record the payment once, or say why not."""
+def complete_payment(
+    order_number: str, reference: str, staff_id: str, success: bool, live: bool = True
+) -> HookResult:
+    """The complete hook after its credentials: record the payment once, or say why not.
+
+    `live` False: a sandbox call; it pays magic numbers and sandbox pre-orders only.
+    """
     if not success:
         return refuse(HookError.SUCCESS_MUST_BE_TRUE, "vendor reported success=false")
+    magic = None if live else sandbox.magic_number(order_number)
+    if magic is not None:
+        return sandbox.magic_complete(magic, reference, staff_id)
     try:
-        return _record_payment(order_number, reference, staff_id)
+        return _record_payment(order_number, reference, staff_id, live)
     except IntegrityError:
         # Another worker recorded this reference or paid this pre-order between our checks
         # and our insert; run the checks again, now against what it committed.
         db.session.rollback()
         logger.info("payment race lost for order %s, reference %s", order_number, reference)
-        return _record_payment(order_number, reference, staff_id)
+        return _record_payment(order_number, reference, staff_id, live)
 
 
-def _record_payment(order_number: str, reference: str, staff_id: str) -> HookResult:
+def _record_payment(order_number: str, reference: str, staff_id: str, live: bool) -> HookResult:
     """One database transaction: replay check, row lock, the checks, the insert."""
     begin_write()
     with rolled_back_on_error():
-        outcome = _check_payment(db.session.connection(), order_number, reference)
+        outcome = _check_payment(db.session.connection(), order_number, reference, live)
         if isinstance(outcome, HookResult):
             db.session.rollback()
             return outcome
@@ -133,7 +148,8 @@ def _record_payment(order_number: str, reference: str, staff_id: str) -> HookRes
         db.session.commit()
     # Only a committed payment is published and counted.
     publish_session(paid)
-    PAYMENTS.labels(paid.currency).inc()
+    if paid.live:  # sandbox payments are no live figures
+        PAYMENTS.labels(paid.currency).inc()
     return HookResult(detail=f"paid {paid.amount} {paid.currency} by transaction {reference}")
 
 
@@ -142,7 +158,8 @@ def _record_payment(order_number: str, reference: str, staff_id: str) -> HookRes
 # anew, cost several times the database work itself (docs/BENCHMARKS.md).
 PRE_ORDERS, LINES, TRANSACTIONS = PreOrder.__table__, PreOrderLine.__table__, IVRTransaction.__table__
 ORDER_OF_REFERENCE = select(TRANSACTIONS.c.order_number).where(
-    TRANSACTIONS.c.reference_number == bindparam("reference")
+    TRANSACTIONS.c.reference_number == bindparam("reference"),
+    TRANSACTIONS.c.live == bindparam("live"),  # references are unique per mode
 )
 LOCK_PRE_ORDER = (
     select(PRE_ORDERS).where(PRE_ORDERS.c.order_number == bindparam("order_number")).with_for_update()
@@ -163,12 +180,14 @@ MARK_PAID = (
 )
 
 
-def _check_payment(connection, order_number: str, reference: str):
+def _check_payment(connection, order_number: str, reference: str, live: bool):
     """The refusal or replay to answer, or the session of the locked pre-order to pay."""
-    previous = connection.execute(ORDER_OF_REFERENCE, {"reference": reference}).scalar()
+    previous = connection.execute(ORDER_OF_REFERENCE, {"reference": reference, "live": live}).scalar()
     if previous is not None:
         return _replay(previous, order_number, reference)
     pre_order = connection.execute(LOCK_PRE_ORDER, {"order_number": order_number}).first()
+    if pre_order is not None and pre_order.live != live:  # the other mode's number: unknown here
+        return _number_live(None, order_number, HookError.SESSION_NOT_FOUND)
     if pre_order is None:
         return _refuse_unheld_number(connection, order_number)
     # Read once the lock is granted: they are then what the last writer committed (a join in
@@ -205,6 +224,7 @@ def _pay(connection, session: OrderSession, reference: str, staff_id: str) -> Or
         "amount": session.amount,
         "currency": session.currency,
         "pre_order_id": session.pre_order_id,
+        "live": session.live,
     }
     connection.execute(RECORD_TRANSACTION, transaction)
     connection.execute(MARK_PAID, {"pre_order_id": session.pre_order_id})

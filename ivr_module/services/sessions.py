@@ -60,6 +60,8 @@ class OrderSession:
     amount: Decimal
     currency: str
     paid_reference: Optional[str]
+    # False: a sandbox pre-order (services/sandbox.py); only sandbox calls may see it.
+    live: bool = True
 
     @classmethod
     def of(cls, pre_order: PreOrder) -> "OrderSession":
@@ -85,6 +87,7 @@ class OrderSession:
             amount=basket_amount(lines, pre_order.shipping_amount),
             currency=pre_order.currency,
             paid_reference=paid_reference,
+            live=pre_order.live,
         )
 
     def is_expired(self, now: Optional[datetime] = None) -> bool:
