@@ -8,6 +8,7 @@ from .pre_order import (
     PreOrderLine,
     PreOrderStatus,
 )
+from .settlement import MatchGroup, SettlementImport, SettlementLine
 from .transaction import IVRTransaction
 from .user import Role, User
 
@@ -19,6 +20,9 @@ __all__ = [
     "PreOrder",
     "PreOrderLine",
     "PreOrderStatus",
+    "MatchGroup",
     "Role",
+    "SettlementImport",
+    "SettlementLine",
     "User",
 ]

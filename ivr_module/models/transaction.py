@@ -15,8 +15,15 @@ class IVRTransaction(Base):
 
     __tablename__ = "ivr_transactions"
     __table_args__ = (
-        # The dashboard sums payments by time from this index alone (PostgreSQL).
-        Index("ix_ivr_transactions_created_at", "created_at", postgresql_include=["currency", "amount"]),
+        # The dashboard and the staff report sum payments by time (and agent) from this index
+        # alone (PostgreSQL).
+        Index(
+            "ix_ivr_transactions_created_at",
+            "created_at",
+            postgresql_include=["currency", "amount", "staff_id"],
+        ),
+        # One agent's payments, newest first (the staff report's drill-down).
+        Index("ix_ivr_transactions_staff_id_created_at", "staff_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
