@@ -33,6 +33,12 @@ DEFAULTS = {
     "IVR_OPS_URL_PREFIX": "",
     # With IVRModule(staff_role=...) and a host login that is not Flask-Login's: its endpoint.
     "IVR_HOST_LOGIN_ENDPOINT": None,
+    # The settlement CSV's column names, by our field names (JSON in the environment); a file
+    # named as here needs no setting. docs/OPERATIONS.md, "Settlement files".
+    "IVR_SETTLEMENT_COLUMNS": {
+        "reference_number": "reference_number", "order_number": "order_number",
+        "amount": "amount", "currency": "currency", "staff_id": "staff_id", "time": "time",
+    },
 }
 
 # Settings read from the environment as whole numbers: those whose default is one, so a new

@@ -21,6 +21,8 @@ from .dashboard import DashboardView
 from .formatting import parse_timezone
 from .lookup import LookupView
 from .security import add_security_headers
+from .settlements import SettlementView
+from .staff_report import StaffReportView
 from .views import FailedAttemptView, PreOrderView, TransactionView, UserView
 
 ASSETS = "ivr_admin_assets"
@@ -60,6 +62,8 @@ def _views(db, with_accounts: bool) -> list:
             IVRTransaction, db, name="Transactions", endpoint="ivr_admin_transactions", url="transactions"
         ),
         PreOrderView(PreOrder, db, name="Pre-orders", endpoint="ivr_admin_pre_orders", url="pre-orders"),
+        StaffReportView(name="Staff", endpoint="ivr_admin_staff_report", url="staff-report"),
+        SettlementView(name="Settlements", endpoint="ivr_admin_settlements", url="settlements"),
         AuthView(name="Account", endpoint="ivr_admin_auth", url="auth"),
     ]
     if with_accounts:

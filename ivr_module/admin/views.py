@@ -156,9 +156,12 @@ class FailedAttemptView(ReadOnlyModelView):
     simple_list_pager = True
     column_list = ("created_at", "endpoint", "order_number", "error_text", "detail", "remote_addr")
     column_details_list = column_list + (
-        "reference_number", "username", "request_id", "duration_ms", "id",
+        "reference_number", "staff_id", "username", "request_id", "duration_ms", "id",
     )
-    column_labels = {"created_at": "Time", "remote_addr": "Remote address", "duration_ms": "Duration (ms)"}
+    column_labels = {
+        "created_at": "Time", "remote_addr": "Remote address", "duration_ms": "Duration (ms)",
+        "staff_id": "Staff id",
+    }
     # Sorts an index serves; any other would sort every failure in the log.
     column_sortable_list = ("created_at", "order_number")
     column_default_sort = ("created_at", True)
@@ -168,6 +171,7 @@ class FailedAttemptView(ReadOnlyModelView):
         FilterEqual(HookCall.endpoint, "Endpoint", options=[(name, name) for name in ENDPOINTS]),
         FilterEqual(HookCall.error_text, "Error text", options=[(e.value, e.value) for e in HookError]),
         FilterEqual(HookCall.remote_addr, "Remote address"),
+        FilterEqual(HookCall.staff_id, "Staff id"),
     )
 
     def get_query(self):
