@@ -14,6 +14,8 @@ DEMO_ADMIN_PASSWORD := demo-admin-password
 DEMO_ENV := IVR_ENV=development IVR_USERNAME=$(DEMO_IVR_USERNAME) \
 	IVR_PASSWORD=$(DEMO_IVR_PASSWORD) CHECKOUT_API_TOKEN=$(DEMO_CHECKOUT_TOKEN)
 FLASK := $(DEMO_ENV) $(BIN)/flask --app wsgi
+# The vendor's settlement file of the demo's latest day, with planted differences (Settlements page).
+DEMO_SETTLEMENT := instance/demo-settlement.csv
 
 .PHONY: run test bench install install-dev clean
 
@@ -35,7 +37,9 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	@$(FLASK) db upgrade
 	@$(FLASK) ivr demo
-	@$(FLASK) ivr generate-data --hook-calls 6000 --transactions 700 --days 30 --if-empty
+	@$(FLASK) ivr generate-data --hook-calls 6000 --transactions 700 --days 30 --if-empty \
+		--settlement-file $(DEMO_SETTLEMENT)
+	@test ! -f $(DEMO_SETTLEMENT) || $(FLASK) ivr reconcile $(DEMO_SETTLEMENT) --by demo
 	@$(FLASK) ivr create-user $(DEMO_ADMIN_USERNAME) --role admin --password $(DEMO_ADMIN_PASSWORD) --update
 	@echo
 	@echo "IVR hooks:     http://127.0.0.1:$(PORT)/hooks/ivr/pre_order/  and  .../complete/"
@@ -45,6 +49,7 @@ run: install
 	@echo "Admin:         http://127.0.0.1:$(PORT)/admin/"
 	@echo "  username:    $(DEMO_ADMIN_USERNAME)"
 	@echo "  password:    $(DEMO_ADMIN_PASSWORD)"
+	@echo "Settlements:   http://127.0.0.1:$(PORT)/admin/settlements/  ($(DEMO_SETTLEMENT) imported)"
 	@echo
 	@$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
