@@ -11,7 +11,7 @@ import pytest
 
 from ivr_module.admin import staff_report
 from ivr_module.db import db
-from ivr_module.models import HookCall
+from ivr_module.models import HookCall, IVRTransaction
 from tests.conftest import StaffActions
 from tests.report_helpers import FAILED, add_complete_call, add_payment
 
@@ -179,3 +179,21 @@ def test_admins_and_call_centre_staff_read_the_report(staff, client, role, statu
 def test_a_logged_out_visitor_is_sent_to_login(client):
     response = client.get(REPORT)
     assert response.status_code == 302 and "/admin/auth/login" in response.location
+
+
+def test_generated_complete_calls_carry_the_staff_id_of_their_payment(app, runner):
+    result = runner.invoke(args=["ivr", "generate-data", "--hook-calls", "200", "--transactions", "30",
+                                 "--days", "2", "--seed", "8"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        staff_of = {t.reference_number: t.staff_id for t in db.session.query(IVRTransaction)}
+        calls = db.session.query(HookCall).filter(HookCall.endpoint == "complete").all()
+    paid = [call for call in calls if call.success]
+    assert len(paid) == 30 and all(call.staff_id == staff_of[call.reference_number] for call in paid)
+    assert all(call.staff_id for call in calls if call.order_number is not None)
+    assert all(c.staff_id is None for c in db_calls(app) if c.endpoint == "pre_order")
+
+
+def db_calls(app):
+    with app.app_context():
+        return db.session.query(HookCall).all()
