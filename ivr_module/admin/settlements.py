@@ -44,13 +44,12 @@ def _text(value) -> str:
 
 
 def _export_row(line) -> list:
-    text = _text
     return [
-        line.match_group, line.line_number or "", text(line.reference_number),
-        text(line.file_order_number), line.file_amount or "", line.file_currency or "",
-        text(line.file_staff_id), local_time_with_zone(line.file_time), text(line.order_number),
-        line.amount or "", line.currency or "", text(line.staff_id),
-        local_time_with_zone(line.recorded_at), text(line.note),
+        line.match_group, line.line_number or "", _text(line.reference_number),
+        _text(line.file_order_number), line.file_amount or "", line.file_currency or "",
+        _text(line.file_staff_id), local_time_with_zone(line.file_time), _text(line.order_number),
+        line.amount or "", line.currency or "", _text(line.staff_id),
+        local_time_with_zone(line.recorded_at), _text(line.note),
     ]
 
 

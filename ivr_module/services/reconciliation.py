@@ -9,7 +9,7 @@ the earlier import is returned, counted once.
 
 import hashlib
 import logging
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -207,7 +207,7 @@ class CurrencyClose:
 
 def day_close(settlement_id: int) -> list[CurrencyClose]:
     """Sums per currency of the file's lines and of the transactions they were matched with."""
-    closes = defaultdict(lambda: None)
+    closes: dict[str, CurrencyClose] = {}
     lines = SettlementLine.__table__.c
     for side, currency, amount in (("file", lines.file_currency, lines.file_amount),
                                    ("here", lines.currency, lines.amount)):
@@ -217,8 +217,7 @@ def day_close(settlement_id: int) -> list[CurrencyClose]:
             .group_by(currency)
         )
         for code, count, total in db.session.execute(query):
-            close = closes[code] or CurrencyClose(code)
-            closes[code] = close
+            close = closes.setdefault(code, CurrencyClose(code))
             setattr(close, f"{side}_count", count)
             setattr(close, f"{side}_sum", Decimal(str(total)).quantize(Decimal("0.01")))
     return [closes[code] for code in sorted(closes)]
