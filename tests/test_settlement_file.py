@@ -17,6 +17,7 @@ from ivr_module.services.settlement_file import (
     read_settlement,
     settlement_columns,
 )
+from tests.conftest import make_app
 from tests.report_helpers import settlement_csv
 
 UTC = ZoneInfo("UTC")
@@ -88,9 +89,11 @@ def test_more_than_the_most_rows_is_refused_at_the_first_line_too_many():
 
 
 @pytest.mark.parametrize("setting", ['{"amount": 5}', "[1]", "not json", '{"price": "Tutar"}'])
-def test_a_bad_column_setting_is_a_config_error(setting):
-    with pytest.raises(ConfigError):
+def test_a_bad_column_setting_stops_the_start(backend_config, setting):
+    with pytest.raises(ConfigError, match="IVR_SETTLEMENT_COLUMNS"):
         settlement_columns(setting)
+    with pytest.raises(ConfigError, match="IVR_SETTLEMENT_COLUMNS"):
+        make_app(backend_config, IVR_SETTLEMENT_COLUMNS=setting)
 
 
 def transaction(reference, amount="10.00", currency="TRY", order_number="7000000017", **fields):

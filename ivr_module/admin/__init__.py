@@ -15,6 +15,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from ..resources import resource_path
+from ..services.settlement_file import settlement_columns
 from ..models import HookCall, IVRTransaction, PreOrder, User
 from .auth import AuthView
 from .dashboard import DashboardView
@@ -74,6 +75,7 @@ def _views(db, with_accounts: bool) -> list:
 def init_admin(app, staff_role=None) -> Admin:
     """Add the admin dashboard at IVR_ADMIN_URL (default /admin/) to `app`."""
     zone = parse_timezone(app.config["IVR_TIMEZONE"])
+    settlement_columns(app.config["IVR_SETTLEMENT_COLUMNS"])  # a bad mapping stops the start
     admin_url = "/" + app.config["IVR_ADMIN_URL"].strip("/")
     # Registered before Flask-Admin's blueprints, so our templates are found first.
     app.register_blueprint(_assets_blueprint(admin_url))
