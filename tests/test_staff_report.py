@@ -10,6 +10,7 @@ from html import unescape
 import pytest
 
 from ivr_module.admin import staff_report
+from ivr_module.cache import cache
 from ivr_module.db import db
 from ivr_module.models import HookCall, IVRTransaction
 from tests.conftest import StaffActions
@@ -82,8 +83,24 @@ def test_a_date_range_and_its_rows_per_day(history, staff, client):
     rows = agent_rows(page)
     assert {s: r["payments"] for s, r in rows.items()} == {"agent-2": "2"}
     assert rows["agent-2"]["sum"] == "8.00 TRY"
-    days = re.findall(r"<tr><td class=\"text-nowrap\">(\d{4}-\d\d-\d\d)</td><td>([^<]+)</td>", page)
-    assert days == [("2026-06-12", "agent-2"), ("2026-05-26", "agent-2")]
+    assert per_day(page) == [("2026-06-12", "1"), ("2026-05-26", "1")]
+
+
+def per_day(page: str) -> list[tuple[str, str]]:
+    """The per-day table: (day, payments) rows, newest first."""
+    table = re.search(r'<table class="table table-sm table-bordered ivr-staff-days">(.*?)</table>', page, re.S)
+    return re.findall(r'<tr><td class="text-nowrap">([\d-]+)</td>\s*<td class="text-right">([\d,]+)</td>',
+                      table.group(1))
+
+
+def test_per_day_for_all_agents_together_or_one_agent(history, staff, client):
+    staff.login("admin")
+    page = client.get(REPORT, query_string={"period": "7d"}).text
+    assert per_day(page) == [("2026-06-15", "2"), ("2026-06-12", "1")]
+    link = unescape(re.search(r'href="([^"]+)" class="ivr-staff-days-link"', page).group(1))
+    assert "agent=agent-1" in link and "period=7d" in link
+    one_agent = client.get(REPORT, query_string={"period": "7d", "agent": "agent-2"}).text
+    assert per_day(one_agent) == [("2026-06-12", "1")]
 
 
 def test_agents_are_ranked_by_payments_in_the_chart(history, staff, client):
@@ -197,3 +214,16 @@ def test_generated_complete_calls_carry_the_staff_id_of_their_payment(app, runne
 def db_calls(app):
     with app.app_context():
         return db.session.query(HookCall).all()
+
+
+def test_past_days_are_read_once_a_while_and_today_on_every_visit(app, make_pre_order, staff, client, frozen_now):
+    staff.login("admin")
+    add_payment(app, make_pre_order, NOW - timedelta(days=2), reference="R-OLD", staff_id="agent-1")
+    assert agent_rows(client.get(REPORT, query_string={"period": "7d"}).text)["agent-1"]["payments"] == "1"
+    add_payment(app, make_pre_order, NOW - timedelta(days=2), reference="R-LATE", staff_id="agent-1")
+    add_payment(app, make_pre_order, NOW - timedelta(minutes=5), reference="R-NOW", staff_id="agent-1")
+    # The past day comes from the cache (the late row is not read yet); today is read now.
+    assert agent_rows(client.get(REPORT, query_string={"period": "7d"}).text)["agent-1"]["payments"] == "2"
+    with app.app_context():
+        cache.clear()
+    assert agent_rows(client.get(REPORT, query_string={"period": "7d"}).text)["agent-1"]["payments"] == "3"

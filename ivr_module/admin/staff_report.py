@@ -4,11 +4,12 @@ For supervisors: today, the last 7 or 30 days, or a range of dates, in IVR_TIMEZ
 as on the dashboard. The staff id is the one the vendor sent with each complete call. Payments
 come from the transactions, calls and failures from the hook-call log's complete calls; both
 are one range query grouped by day and agent, read from an index alone on PostgreSQL
-(migration 0006).
+(migration 0006). Days before today are kept in the cache for a while, as on the dashboard.
 """
 
 import csv
 import io
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -17,10 +18,12 @@ from flask import Response, request, url_for
 from flask_admin import BaseView, expose
 from sqlalchemy import func, select, text
 
+from ..cache import cache_add, cache_get
 from ..db import db, utcnow
 from ..models import HookCall, IVRTransaction, Role
 from .access import SecuredView
-from .dashboard import _in_buckets  # the dashboard's day buckets, shared rather than copied
+# The dashboard's day buckets and cache lifetime, shared rather than copied.
+from .dashboard import PAST_DAYS_CACHE_SECONDS, _in_buckets
 from .formatting import csv_safe, local_zone
 
 PERIODS = {"today": ("Today", 1), "7d": ("Last 7 days", 7), "30d": ("Last 30 days", 30)}
@@ -63,6 +66,22 @@ class StaffReport:
     def currencies(self) -> list[str]:
         """Every currency paid in over the period, in order."""
         return sorted({currency for agent in self.agents for currency in agent.sums})
+
+    def days_of(self, staff_id: str) -> list[AgentFigures]:
+        """One agent's daily rows, newest first."""
+        return [row for row in self.days if row.staff_id == staff_id]
+
+    def day_totals(self) -> list[AgentFigures]:
+        """All agents together, per day, newest first (staff_id is empty)."""
+        totals: dict[date, AgentFigures] = {}
+        for row in self.days:
+            total = totals.setdefault(row.day, AgentFigures("", row.day))
+            for currency, amount in row.sums.items():
+                _add_payments(total, currency, 0, amount)
+            total.payments += row.payments
+            total.calls += row.calls
+            total.failures += row.failures
+        return list(totals.values())
 
 
 class BadRange(ValueError):
@@ -126,9 +145,37 @@ def _add_calls(figures: AgentFigures, success: bool, count: int) -> None:
         figures.failures += count
 
 
-def staff_report(period: str, first: date, last: date) -> StaffReport:
+def _rows_read_now(bounds) -> tuple[list, list]:
+    payments = [[*row[:4], str(row[4])] for row in _payments_by_day(bounds)]
+    return payments, [list(row) for row in _complete_calls_by_day(bounds)]
+
+
+def _rows_by_day(bounds: list[datetime], today: date) -> tuple[list, list]:
+    """Payment and call rows by day; days before today come from the cache for a while.
+
+    Past days do not change (payments and calls land on today), as on the dashboard.
+    """
+    past_days = max(0, min((today - bounds[0].date()).days, len(bounds) - 1))
+    payments, calls = [], []
+    if past_days:
+        key = f"admin-staff-report:{local_zone().key}:{bounds[0].date()}:{past_days}"
+        cached = cache_get(key)
+        if cached is None:
+            payments, calls = _rows_read_now(bounds[:past_days + 1])
+            cache_add(key, json.dumps([payments, calls]), timeout=PAST_DAYS_CACHE_SECONDS)
+        else:
+            payments, calls = json.loads(cached)
+    if past_days < len(bounds) - 1:
+        later_payments, later_calls = _rows_read_now(bounds[past_days:])
+        payments += [[bucket + past_days, *rest] for bucket, *rest in later_payments]
+        calls += [[bucket + past_days, *rest] for bucket, *rest in later_calls]
+    return payments, calls
+
+
+def staff_report(period: str, first: date, last: date, today: date) -> StaffReport:
     """Every agent's figures per day and in total over the local days `first` to `last`."""
     bounds = local_midnights(first, last)
+    payments, calls = _rows_by_day(bounds, today)
     agents: dict[str, AgentFigures] = {}
     days: dict[tuple[int, str], AgentFigures] = {}
 
@@ -137,10 +184,10 @@ def staff_report(period: str, first: date, last: date) -> StaffReport:
             days[bucket, staff_id] = AgentFigures(staff_id, first + timedelta(days=bucket))
         return agents.setdefault(staff_id, AgentFigures(staff_id)), days[bucket, staff_id]
 
-    for bucket, staff_id, currency, count, total in _payments_by_day(bounds):
+    for bucket, staff_id, currency, count, total in payments:
         for figures in figures_of(bucket, staff_id):
             _add_payments(figures, currency, count, Decimal(total))
-    for bucket, staff_id, success, count in _complete_calls_by_day(bounds):
+    for bucket, staff_id, success, count in calls:
         for figures in figures_of(bucket, staff_id):
             _add_calls(figures, success, count)
     ranked = sorted(agents.values(), key=lambda agent: (-agent.payments, agent.staff_id))
@@ -198,8 +245,9 @@ class StaffReportView(SecuredView, BaseView):
     roles = frozenset({Role.ADMIN, Role.CALLCENTRE})
 
     def _report(self) -> StaffReport:
-        period, first, last = chosen_days(request.args, utcnow().astimezone(local_zone()).date())
-        return staff_report(period, first, last)
+        today = utcnow().astimezone(local_zone()).date()
+        period, first, last = chosen_days(request.args, today)
+        return staff_report(period, first, last, today)
 
     @expose("/")
     def index(self):
@@ -216,6 +264,9 @@ class StaffReportView(SecuredView, BaseView):
             args=request.args,
             chart=top_agents_chart(report),
             drill_down=lambda staff_id: drill_down_urls(staff_id, report.first, report.last),
+            # Per day: one agent's rows when asked for (?agent=), else all agents together; the
+            # CSV has every agent's every day (a page of them all would be thousands of rows).
+            agent=request.args.get("agent"),
         )
 
     @expose("/export.csv")
