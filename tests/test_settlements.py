@@ -118,22 +118,17 @@ def test_an_upload_without_the_csrf_token_is_refused(app, payments, staff, clien
 
 
 def test_a_failure_while_storing_leaves_nothing_half_imported(app, payments, monkeypatch):
-    # Lines go in chunks of two: the second chunk fails after the import row and the first chunk.
-    monkeypatch.setattr(reconciliation, "INSERT_CHUNK", 2)
-    chunks = []
+    # The import row and the first lines are written, then the database fails.
+    real_insert_lines = reconciliation._insert_lines
 
-    def insert_failing_the_second_chunk(model):
-        chunks.append(model)
-        if len(chunks) == 2:
-            raise RuntimeError("the disk is full")
-        return real_insert(model)
+    def insert_half_then_fail(rows):
+        real_insert_lines(rows[:2])
+        raise RuntimeError("the disk is full")
 
-    real_insert = reconciliation.insert
-    monkeypatch.setattr(reconciliation, "insert", insert_failing_the_second_chunk)
+    monkeypatch.setattr(reconciliation, "_insert_lines", insert_half_then_fail)
     with app.app_context():
         with pytest.raises(RuntimeError):
             reconciliation.import_settlement(the_file(payments), "x.csv", "admin-user")
-    assert len(chunks) == 2
     assert count_rows(app, SettlementImport) == 0 and count_rows(app, SettlementLine) == 0
 
 

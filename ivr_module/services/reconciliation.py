@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from ..db import db, rolled_back_on_error
+from ..db import db, naive_utc, rolled_back_on_error
 from ..models import IVRTransaction, MatchGroup, SettlementImport, SettlementLine
 from .settlement_file import FileLine, read_settlement, settlement_columns
 
@@ -38,26 +38,31 @@ class ImportOutcome:
     already_imported: bool
 
 
-def _recorded_by_reference(references: list[str]) -> dict[str, IVRTransaction]:
+# What a reconciliation reads of a transaction: plain rows, not ORM objects (20,000 of them).
+RECORDED = select(
+    IVRTransaction.id, IVRTransaction.reference_number, IVRTransaction.order_number,
+    IVRTransaction.amount, IVRTransaction.currency, IVRTransaction.staff_id, IVRTransaction.created_at,
+)
+
+
+def _recorded_by_reference(references: list[str]) -> dict:
     found = {}
     for start in range(0, len(references), LOOKUP_CHUNK):
         chunk = references[start:start + LOOKUP_CHUNK]
-        query = select(IVRTransaction).where(IVRTransaction.reference_number.in_(chunk))
-        found.update((t.reference_number, t) for t in db.session.scalars(query))
+        query = RECORDED.where(IVRTransaction.reference_number.in_(chunk))
+        found.update((row.reference_number, row) for row in db.session.execute(query))
     return found
 
 
-def _recorded_on_days(days: set[date], zone: ZoneInfo) -> list[IVRTransaction]:
+def _recorded_on_days(days: set[date], zone: ZoneInfo) -> list:
     """The transactions recorded on these local days."""
     start = datetime.combine(min(days), time.min, tzinfo=zone)
     end = datetime.combine(max(days) + timedelta(days=1), time.min, tzinfo=zone)
-    query = select(IVRTransaction).where(
-        IVRTransaction.created_at >= start, IVRTransaction.created_at < end
-    )
-    return [t for t in db.session.scalars(query) if t.created_at.astimezone(zone).date() in days]
+    query = RECORDED.where(IVRTransaction.created_at >= start, IVRTransaction.created_at < end)
+    return [row for row in db.session.execute(query) if row.created_at.astimezone(zone).date() in days]
 
 
-def _ours(transaction: IVRTransaction | None) -> dict:
+def _ours(transaction) -> dict:
     if transaction is None:
         return {"transaction_id": None, "order_number": None, "amount": None, "currency": None,
                 "staff_id": None, "recorded_at": None}
@@ -79,7 +84,7 @@ def _theirs(line: FileLine | None) -> dict:
     }
 
 
-def _compare(line: FileLine, transaction: IVRTransaction) -> tuple[MatchGroup, str]:
+def _compare(line: FileLine, transaction) -> tuple[MatchGroup, str]:
     """Matched, or differs (and how); an order number that differs is noted on a match."""
     differences = []
     if line.amount != transaction.amount:
@@ -95,8 +100,8 @@ def _compare(line: FileLine, transaction: IVRTransaction) -> tuple[MatchGroup, s
 
 def match_lines(
     file_lines: list[FileLine],
-    recorded: dict[str, IVRTransaction],
-    recorded_on_days: list[IVRTransaction],
+    recorded: dict,
+    recorded_on_days: list,
 ) -> list[dict]:
     """The reconciliation's rows: each file line with its transaction, then ours the file lacks.
 
@@ -121,6 +126,28 @@ def match_lines(
     return rows
 
 
+LINE_COLUMNS = [column.name for column in SettlementLine.__table__.columns if not column.primary_key]
+
+
+def _insert_lines(rows: list[dict]) -> None:
+    """Insert the lines in the session's transaction: COPY on PostgreSQL, else executemany."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        for start in range(0, len(rows), INSERT_CHUNK):
+            db.session.execute(insert(SettlementLine.__table__), rows[start:start + INSERT_CHUNK])
+        return
+    # COPY takes 20,000 lines in a fraction of the time of as many INSERTs.
+    statement = f"COPY {SettlementLine.__tablename__} ({', '.join(LINE_COLUMNS)}) FROM STDIN"
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([_copy_value(row[name]) for name in LINE_COLUMNS])
+
+
+def _copy_value(value):
+    # The columns keep naive UTC (db.UTCDateTime); COPY bypasses SQLAlchemy's types.
+    return naive_utc(value) if isinstance(value, datetime) else value
+
+
 def _store(rows: list[dict], sha256: str, filename: str, uploaded_by: str, days: set[date]) -> SettlementImport:
     counts = Counter(row["match_group"] for row in rows)
     settlement = SettlementImport(
@@ -131,9 +158,7 @@ def _store(rows: list[dict], sha256: str, filename: str, uploaded_by: str, days:
     )
     db.session.add(settlement)
     db.session.flush()
-    for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = [{**row, "import_id": settlement.id} for row in rows[start:start + INSERT_CHUNK]]
-        db.session.execute(insert(SettlementLine), chunk)
+    _insert_lines([{**row, "import_id": settlement.id} for row in rows])
     return settlement
 
 
@@ -152,8 +177,13 @@ def import_settlement(content: bytes, filename: str, uploaded_by: str) -> Import
     columns = settlement_columns(current_app.config.get("IVR_SETTLEMENT_COLUMNS"))
     file_lines = read_settlement(content, columns, zone)
     days = {line.time.astimezone(zone).date() for line in file_lines}
-    recorded = _recorded_by_reference([line.reference_number for line in file_lines])
-    rows = match_lines(file_lines, recorded, _recorded_on_days(days, zone))
+    on_days = _recorded_on_days(days, zone)
+    # Most of the file's payments are recorded on its days: look up only the others.
+    recorded = {row.reference_number: row for row in on_days}
+    recorded.update(_recorded_by_reference(
+        [line.reference_number for line in file_lines if line.reference_number not in recorded]
+    ))
+    rows = match_lines(file_lines, recorded, on_days)
     try:
         with rolled_back_on_error():
             settlement = _store(rows, sha256, filename, uploaded_by, days)
