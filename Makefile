@@ -23,6 +23,8 @@ DEMO_ENV := IVR_ENV=development IVR_USERNAME=$(DEMO_IVR_USERNAME) \
 	IVR_SANDBOX_USERNAME=$(DEMO_SANDBOX_USERNAME) IVR_SANDBOX_PASSWORD=$(DEMO_SANDBOX_PASSWORD) \
 	CHECKOUT_API_SANDBOX_TOKEN=$(DEMO_SANDBOX_TOKEN)
 FLASK := $(DEMO_ENV) $(BIN)/flask --app wsgi
+# The vendor's settlement file of the demo's latest day, with planted differences (Settlements page).
+DEMO_SETTLEMENT := instance/demo-settlement.csv
 
 .PHONY: run receiver certify test bench install install-dev lock clean
 
@@ -48,7 +50,9 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	@$(FLASK) db upgrade
 	@$(FLASK) ivr demo
-	@$(FLASK) ivr generate-data --hook-calls 6000 --transactions 700 --days 30 --if-empty
+	@$(FLASK) ivr generate-data --hook-calls 6000 --transactions 700 --days 30 --if-empty \
+		--settlement-file $(DEMO_SETTLEMENT)
+	@test ! -f $(DEMO_SETTLEMENT) || $(FLASK) ivr reconcile $(DEMO_SETTLEMENT) --by demo
 	@$(FLASK) ivr create-user $(DEMO_ADMIN_USERNAME) --role admin --password $(DEMO_ADMIN_PASSWORD) --update
 	@echo
 	@echo "IVR hooks:     http://127.0.0.1:$(PORT)/hooks/ivr/pre_order/  and  .../complete/"
@@ -64,6 +68,7 @@ run: install
 	@echo "  username:    $(DEMO_ADMIN_USERNAME)"
 	@echo "  password:    $(DEMO_ADMIN_PASSWORD)"
 	@echo "Events:        sent to http://127.0.0.1:$(DEMO_WEBHOOK_PORT)/ by the worker (start it: make receiver)"
+	@echo "Settlements:   http://127.0.0.1:$(PORT)/admin/settlements/  ($(DEMO_SETTLEMENT) imported)"
 	@echo
 	@# The worker (event delivery, expiry sweep) runs beside the web server and stops with it.
 	@$(FLASK) ivr worker --workers 1 & worker=$$!; \

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from .db import db, utcnow
 from .migrating import db_cli
-from .models import Role, User
+from .models import MatchGroup, Role, User
 
 ivr_cli = AppGroup("ivr", help="IVR payment service commands.")
 ivr_cli.add_command(db_cli)
@@ -60,16 +60,56 @@ def create_user_command(username, role, password, update):
               help="Spread the history over this many days up to now.")
 @click.option("--seed", type=int, help="Make the data set repeatable.")
 @click.option("--if-empty", is_flag=True, help="Do nothing if generated rows exist already.")
-def generate_data_command(hook_calls, transactions, days, seed, if_empty):
+@click.option("--settlement-file", type=click.Path(dir_okay=False, writable=True),
+              help="Also write the vendor's settlement CSV of the latest day with payments, "
+                   "with a few planted differences (for `flask ivr reconcile`).")
+def generate_data_command(hook_calls, transactions, days, seed, if_empty, settlement_file):
     """Write a synthetic history (paid pre-orders, transactions, hook calls) for scale tests."""
     from .datagen import already_generated, generate
 
     if if_empty and already_generated():
         click.echo("Generated data exists already; nothing written.")
+    else:
+        with click.progressbar(length=hook_calls + transactions, label="Writing rows") as bar:
+            written = generate(hook_calls, transactions, days, seed, report=bar.update)
+        click.echo(f"Wrote {written.transactions} transactions and {written.hook_calls} hook calls.")
+    if settlement_file:
+        _write_settlement_file(settlement_file)
+
+
+def _write_settlement_file(path: str) -> None:
+    from .datagen_settlement import write_settlement_file
+
+    written = write_settlement_file(path)
+    if written is None:
+        click.echo("No payments recorded yet: no settlement file written.")
         return
-    with click.progressbar(length=hook_calls + transactions, label="Writing rows") as bar:
-        written = generate(hook_calls, transactions, days, seed, report=bar.update)
-    click.echo(f"Wrote {written.transactions} transactions and {written.hook_calls} hook calls.")
+    day, lines = written
+    click.echo(f"Wrote the settlement file of {day:%Y-%m-%d} ({lines} lines) to {path}.")
+
+
+@ivr_cli.command("reconcile")
+@click.argument("file", type=click.File("rb"))
+@click.option("--by", "uploaded_by", default="cli", show_default=True,
+              help="Who is importing the file (kept with the import).")
+def reconcile_command(file, uploaded_by):
+    """Import the vendor's settlement CSV and match it against the recorded transactions."""
+    from .services.reconciliation import import_settlement
+    from .services.settlement_file import MAX_BYTES, SettlementFileError
+
+    try:
+        outcome = import_settlement(file.read(MAX_BYTES + 1), file.name, uploaded_by)
+    except SettlementFileError as error:
+        raise click.ClickException(f"{file.name}: {error} Nothing was imported.") from None
+    settlement = outcome.settlement
+    if outcome.already_imported:
+        click.echo(f"Imported already (import {settlement.id}, {settlement.uploaded_at:%Y-%m-%d %H:%M} UTC "
+                   f"by {settlement.uploaded_by}); not counted twice.")
+    else:
+        click.echo(f"Import {settlement.id}: {settlement.rows} lines, "
+                   f"{settlement.first_day:%Y-%m-%d} to {settlement.last_day:%Y-%m-%d}.")
+    for group in MatchGroup:
+        click.echo(f"  {group.label + ':':30} {settlement.count_of(group)}")
 
 
 @ivr_cli.command("purge-hook-calls")

@@ -62,6 +62,12 @@ DEFAULTS = {
     "IVR_QUEUE_FILE": None,
     # The worker deletes hook-call rows older than this every night; 0 keeps them all.
     "IVR_HOOK_CALL_RETENTION_DAYS": 0,
+    # The settlement CSV's column names, by our field names (JSON in the environment); a file
+    # named as here needs no setting. docs/OPERATIONS.md, "Settlement files".
+    "IVR_SETTLEMENT_COLUMNS": {
+        "reference_number": "reference_number", "order_number": "order_number",
+        "amount": "amount", "currency": "currency", "staff_id": "staff_id", "time": "time",
+    },
 }
 
 # Settings read from the environment as whole numbers: those whose default is one, so a new

@@ -63,6 +63,7 @@ class Order:
     currency: str
     paid: datetime | None = None
     reference: str | None = None
+    staff_id: str | None = None
     how: tuple | None = None  # an ABANDONED entry for unpaid ones
 
 
@@ -193,9 +194,10 @@ class Generator:
         opened = paid_at - timedelta(minutes=self.rng.randint(2, 40))
         order, pre_order_id = self._pre_order(opened, PreOrderStatus.PAID.value, updated_at=paid_at)
         order.paid, order.reference = paid_at, f"GEN-{pre_order_id:09d}"
+        order.staff_id = self._agent()
         self.counters.rows[IVRTransaction].append({
             "id": self.counters.transaction_id, "reference_number": order.reference,
-            "order_number": order.number, "staff_id": f"agent-{self.rng.randint(1, 40)}",
+            "order_number": order.number, "staff_id": order.staff_id,
             "amount": order.amount, "currency": order.currency, "created_at": paid_at,
             "pre_order_id": pre_order_id,
         })
@@ -217,11 +219,18 @@ class Generator:
         order.how = how
         return order
 
-    def _call(self, at, endpoint, number, error=None, detail="", reference=None, address=None) -> dict:
+    def _agent(self) -> str:
+        return f"agent-{self.rng.randint(1, 40)}"
+
+    def _call(self, at, endpoint, number, error=None, detail="", reference=None, address=None,
+              staff_id=None) -> dict:
+        if endpoint == "complete" and number is not None and staff_id is None:
+            staff_id = self._agent()  # the vendor sends the agent's id with each complete call
         return {
             "created_at": min(at, self.now), "endpoint": endpoint,
             "remote_addr": address or self.rng.choice(VENDOR_ADDRESSES), "username": "demo-ivr",
-            "order_number": number, "reference_number": reference, "success": error is None,
+            "order_number": number, "reference_number": reference, "staff_id": staff_id,
+            "success": error is None,
             "error_text": error.value if error else "", "detail": detail,
             "error_code": failure_code(error.value, detail) if error else None,
             "duration_ms": self.rng.randint(4, 80),
@@ -233,7 +242,8 @@ class Generator:
         return [
             self._call(read_at, "pre_order", order.number, detail="products read"),
             self._call(order.paid, "complete", order.number, reference=order.reference,
-                       detail=f"paid {order.amount} {order.currency} by transaction {order.reference}"),
+                       detail=f"paid {order.amount} {order.currency} by transaction {order.reference}",
+                       staff_id=order.staff_id),
         ]
 
     def _extra_call(self, kind: str, paid: list[Order], abandoned: list[Order], day_start) -> dict:

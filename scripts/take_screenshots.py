@@ -1,9 +1,10 @@
-"""Take docs/screenshots/dashboard.png and lookup.png from demo data, in Debian's chromium.
+"""Take docs/screenshots/*.png (dashboard, lookup, staff report, settlement) from demo data.
 
     .venv/bin/python scripts/take_screenshots.py
 
 Builds a throw-away SQLite database with `ivr demo` and a small generated history, serves the
-app on a free port and photographs the dashboard and one order's lookup page.
+app on a free port and photographs the dashboard, one order's lookup page, the staff report
+and the reconciliation of the demo settlement file, in Debian's chromium.
 """
 
 import tempfile
@@ -17,9 +18,11 @@ from werkzeug.serving import make_server
 
 from ivr_module import create_app
 from ivr_module.datagen import generate
+from ivr_module.datagen_settlement import write_settlement_file
 from ivr_module.db import db
 from ivr_module.demo import seed_demo
 from ivr_module.models import HookCall, PreOrder, Role, User
+from ivr_module.services.reconciliation import import_settlement
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -37,6 +40,10 @@ def _prepare(app) -> str:
         admin.set_password(PASSWORD)
         db.session.add(admin)
         db.session.commit()
+        settlement = Path(app.instance_path) / "screenshot-settlement.csv"
+        write_settlement_file(settlement)
+        import_settlement(settlement.read_bytes(), "settlement-demo.csv", "admin")
+        settlement.unlink()
         # A paid order the IVR also failed on: read, paid, then asked again.
         return db.session.scalar(
             select(HookCall.order_number)
@@ -68,9 +75,13 @@ def main() -> None:
             page.screenshot(path=str(DOCS / "dashboard.png"), full_page=True)
             page.goto(f"{base}/admin/lookup?order_number={number}")
             page.screenshot(path=str(DOCS / "lookup.png"), full_page=True)
+            page.goto(f"{base}/admin/staff-report/?period=7d")
+            page.screenshot(path=str(DOCS / "staff-report.png"))
+            page.goto(f"{base}/admin/settlements/1/")
+            page.screenshot(path=str(DOCS / "settlement.png"), full_page=True)
             browser.close()
         http.shutdown()
-    print(f"wrote {DOCS / 'dashboard.png'} and {DOCS / 'lookup.png'} (lookup of {number})")
+    print(f"wrote the screenshots in {DOCS} (lookup of {number})")
 
 
 if __name__ == "__main__":

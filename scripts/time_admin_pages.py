@@ -13,12 +13,13 @@ import argparse
 import re
 import statistics
 import time
+from datetime import timedelta
 
 from sqlalchemy import not_, select
 
 from ivr_module import create_app
 from ivr_module.cache import cache
-from ivr_module.db import db
+from ivr_module.db import db, utcnow
 from ivr_module.models import HookCall, IVRTransaction, Role, User
 
 TIMER_USER = "scale-timer"
@@ -29,8 +30,10 @@ def _reader(app) -> None:
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == TIMER_USER))
         if user is None:
-            user = User(username=TIMER_USER, role=Role.SUPPORT)
+            user = User(username=TIMER_USER)
             db.session.add(user)
+        # Call-centre staff read every page timed here, the staff report included.
+        user.role = Role.CALLCENTRE
         user.set_password(TIMER_PASSWORD)
         db.session.commit()
 
@@ -53,9 +56,12 @@ def _pages(app) -> dict[str, str]:
             .order_by(HookCall.created_at.desc())
             .limit(1)
         )
-        reference = db.session.scalar(
-            select(IVRTransaction.reference_number).order_by(IVRTransaction.id.desc()).limit(1)
-        )
+        reference, agent = db.session.execute(
+            select(IVRTransaction.reference_number, IVRTransaction.staff_id)
+            .order_by(IVRTransaction.id.desc()).limit(1)
+        ).one()
+    today = utcnow().date()
+    last_90_days = f"period=range&start={today - timedelta(days=89)}&end={today}"
     return {
         "dashboard (today)": "/admin/",
         "dashboard (30 days)": "/admin/?period=30d",
@@ -64,6 +70,12 @@ def _pages(app) -> dict[str, str]:
         "order lookup": f"/admin/lookup?order_number={failed}",
         "transactions, first page": "/admin/transactions/",
         "transactions, search by reference": f"/admin/transactions/?search={reference}",
+        "staff report (today)": "/admin/staff-report/",
+        "staff report (30 days)": "/admin/staff-report/?period=30d",
+        "staff report (90-day range)": f"/admin/staff-report/?{last_90_days}",
+        "staff report CSV (30 days)": "/admin/staff-report/export.csv?period=30d",
+        "one agent's transactions": f"/admin/transactions/?flt0_staff_id_equals={agent}",
+        "one agent's failed calls": f"/admin/failed-attempts/?flt0_staff_id_equals={agent}",
     }
 
 

@@ -15,6 +15,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from ..resources import resource_path
+from ..services.settlement_file import settlement_columns
 from ..models import AuditEntry, FailureHint, HookCall, IVREvent, IVRTransaction, PreOrder, User
 from .auth import AuthView
 from .dashboard import DashboardView
@@ -22,6 +23,8 @@ from .events import AuditView, EventDeliveryView
 from .formatting import parse_timezone
 from .lookup import LookupView
 from .security import add_security_headers
+from .settlements import SettlementView
+from .staff_report import StaffReportView
 from .throttle import LoginThrottle
 from .views import CallerHintView, FailedAttemptView, PreOrderView, TransactionView, UserView
 
@@ -68,6 +71,8 @@ def _views(db, with_accounts: bool) -> list:
             IVREvent, db, name="Event deliveries", endpoint="ivr_admin_events", url="event-deliveries"
         ),
         AuditView(AuditEntry, db, name="Audit", endpoint="ivr_admin_audit", url="audit"),
+        StaffReportView(name="Staff", endpoint="ivr_admin_staff_report", url="staff-report"),
+        SettlementView(name="Settlements", endpoint="ivr_admin_settlements", url="settlements"),
         AuthView(name="Account", endpoint="ivr_admin_auth", url="auth"),
     ]
     if with_accounts:
@@ -78,6 +83,7 @@ def _views(db, with_accounts: bool) -> list:
 def init_admin(app, staff_role=None) -> Admin:
     """Add the admin dashboard at IVR_ADMIN_URL (default /admin/) to `app`."""
     zone = parse_timezone(app.config["IVR_TIMEZONE"])
+    settlement_columns(app.config["IVR_SETTLEMENT_COLUMNS"])  # a bad mapping stops the start
     admin_url = "/" + app.config["IVR_ADMIN_URL"].strip("/")
     # Registered before Flask-Admin's blueprints, so our templates are found first.
     app.register_blueprint(_assets_blueprint(admin_url))

@@ -206,15 +206,16 @@ class FailedAttemptView(ReadOnlyModelView):
         "remote_addr",
     )
     column_details_list = column_list + (
-        "support_note", "reference_number", "username", "request_id", "duration_ms", "id",
+        "support_note", "reference_number", "staff_id", "username", "request_id", "duration_ms", "id",
     )
     column_export_list = (
         "created_at", "endpoint", "order_number", "error_text", "error_code", "detail", "remote_addr",
-        "reference_number", "request_id", "duration_ms", "id",
+        "reference_number", "staff_id", "request_id", "duration_ms", "id",
     )
     column_labels = {
         "created_at": "Time", "remote_addr": "Remote address", "duration_ms": "Duration (ms)",
         "error_code": "Code", "caller_hint": "Tell the caller", "support_note": "Support should",
+        "staff_id": "Staff id",
     }
     column_formatters = {
         **ReadOnlyModelView.column_formatters,
@@ -231,6 +232,7 @@ class FailedAttemptView(ReadOnlyModelView):
         FilterEqual(HookCall.error_text, "Error text", options=[(e.value, e.value) for e in HookError]),
         FilterEqual(HookCall.error_code, "Error code", options=[(code.value, code.value) for code in FailureCode]),
         FilterEqual(HookCall.remote_addr, "Remote address"),
+        FilterEqual(HookCall.staff_id, "Staff id"),
     )
 
     def get_query(self):

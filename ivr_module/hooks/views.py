@@ -110,6 +110,7 @@ def _handle(endpoint: str, serve, answer) -> Response:
         order_number=presented(data, "orderNumber")
         or presented(data, "orderResultRequest", "orderNumber"),
         reference_number=presented(data, "orderResultRequest", "referenceNumber"),
+        staff_id=presented(data, "orderResultRequest", "staffId"),
         success=result.success,
         error_text=result.errortext,
         detail=result.detail,

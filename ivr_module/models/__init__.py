@@ -12,6 +12,7 @@ from .pre_order import (
     PreOrderStatus,
 )
 from .retired_order_number import RetiredOrderNumber
+from .settlement import MatchGroup, SettlementImport, SettlementLine
 from .transaction import IVRTransaction
 from .user import Role, User
 
@@ -29,7 +30,10 @@ __all__ = [
     "PreOrder",
     "PreOrderLine",
     "PreOrderStatus",
+    "MatchGroup",
     "RetiredOrderNumber",
     "Role",
+    "SettlementImport",
+    "SettlementLine",
     "User",
 ]

@@ -38,6 +38,15 @@ class HookCall(Base):
             postgresql_where=text("NOT success"),
             sqlite_where=text("NOT success"),
         ),
+        # The staff report counts each agent's complete calls and failures by time from this
+        # index alone (PostgreSQL); only complete calls carry a staff id.
+        Index(
+            "ix_ivr_hook_calls_complete_created_at",
+            "created_at",
+            postgresql_include=["staff_id", "success"],
+            postgresql_where=text("endpoint = 'complete'"),
+            sqlite_where=text("endpoint = 'complete'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -47,6 +56,8 @@ class HookCall(Base):
     username: Mapped[Optional[str]] = mapped_column(String(256))
     order_number: Mapped[Optional[str]] = mapped_column(String(64))
     reference_number: Mapped[Optional[str]] = mapped_column(String(128))
+    # The agent's (or IVR's) staff id a complete call presented.
+    staff_id: Mapped[Optional[str]] = mapped_column(String(64))
     success: Mapped[bool]
     error_text: Mapped[str] = mapped_column(String(128))
     # services/failure_codes.py: why it failed, finer than the error text (None: a success).

@@ -17,12 +17,15 @@ class IVRTransaction(Base):
 
     __tablename__ = "ivr_transactions"
     __table_args__ = (
-        # The dashboard sums payments by time from this index alone (PostgreSQL).
+        # The dashboard and the staff report sum payments by time (and agent) from this index
+        # alone (PostgreSQL).
         Index(
             "ix_ivr_transactions_created_at",
             "created_at",
-            postgresql_include=["currency", "amount", "live"],
+            postgresql_include=["currency", "amount", "live", "staff_id"],
         ),
+        # One agent's payments, newest first (the staff report's drill-down).
+        Index("ix_ivr_transactions_staff_id_created_at", "staff_id", "created_at"),
         # A reference is unique within its mode: a sandbox reference never blocks a live one.
         # Reference first, so lookups by reference alone use this index.
         UniqueConstraint("reference_number", "live", name="uq_ivr_transactions_reference_number_live"),

@@ -143,6 +143,7 @@ def record_hook_call(**fields) -> None:
         "username": loggable(fields.get("username"), 256),
         "order_number": loggable(fields.get("order_number"), 64),
         "reference_number": loggable(fields.get("reference_number"), 128),
+        "staff_id": loggable(fields.get("staff_id"), 64),
         "success": fields["success"],
         "error_text": fields["error_text"],
         "error_code": failure_code(fields["error_text"], fields["detail"]),
