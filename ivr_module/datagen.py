@@ -22,7 +22,7 @@ from .models import CASH_REGISTER, HookCall, IVRTransaction, PreOrder, PreOrderL
 from .models.pre_order import basket_amount, basket_fingerprint
 from .services.failure_codes import failure_code
 from .services.order_numbers import with_check_digit
-from .services.results import HookError
+from .services.error_texts import HookError
 
 BATCH_ROWS = 5000
 GENERATED_REQUEST_ID = "gen-"

@@ -22,7 +22,7 @@ from prometheus_client import (
 )
 
 from .services.failure_codes import failure_code
-from .services.results import HookError
+from .services.error_texts import HookError
 
 HOOK_CALLS = Counter(
     "ivr_hook_calls_total",

@@ -18,11 +18,9 @@ from flask_migrate import upgrade
 from ivr_module import create_app
 from ivr_module.cache import cache
 from ivr_module.db import Base, db
-from tests.helpers import (  # noqa: F401  (names older test modules still import from here)
-    API_TOKEN, BASKET, BASKET_TOTAL, CASH_REGISTER_OPTION, IVR_PASSWORD, IVR_USERNAME,
-    POSTGRES_ADMIN_URL, REDIS_TEST_URL, STAFF_PASSWORD, Hooks, StaffActions, all_at_once,
-    count_rows, csrf_token_of, dispose, empty_tables, make_app, make_staff, new_pre_order,
-    pre_order_answer_failed, transactions, unavailable, user_named,
+from tests.helpers import (
+    API_TOKEN, POSTGRES_ADMIN_URL, REDIS_TEST_URL, Hooks, StaffActions, dispose, empty_tables,
+    make_app, new_pre_order, unavailable,
 )
 from tests.pgbouncer import PGBOUNCER, PgBouncer
 from tests.private_redis import PrivateRedis

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from ivr_module.db import db
 from ivr_module.models import HookCall, IVRTransaction
-from ivr_module.services.results import HookError
+from ivr_module.services.error_texts import HookError
 
 
 def add_payment(app, make_pre_order, at, amount="10.00", currency="TRY", reference="R-1", staff_id="agent-1"):

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from ivr_module.db import db
 from ivr_module.models import HookCall, IVRTransaction, PreOrder, PreOrderStatus, User
-from ivr_module.services.results import HookError
+from ivr_module.services.error_texts import HookError
 
 READ_PAGES = [
     "/admin/",

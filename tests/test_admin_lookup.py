@@ -5,7 +5,7 @@ import re
 import pytest
 
 from ivr_module.services import checkout
-from ivr_module.services.results import HookError
+from ivr_module.services.error_texts import HookError
 from tests.helpers import CASH_REGISTER_OPTION
 
 

@@ -15,7 +15,7 @@ from ivr_module.config import ConfigError
 from ivr_module.db import db
 from ivr_module.models import HookCall, IVRTransaction
 from ivr_module.services.failure_codes import FailureCode
-from ivr_module.services.results import HookError
+from ivr_module.services.error_texts import HookError
 from tests.helpers import StaffActions
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=timezone.utc)

@@ -15,7 +15,8 @@ from ivr_module import certify as certification
 from ivr_module.db import db
 from ivr_module.models import HookCall, IVRTransaction, PreOrder
 from ivr_module.services import sandbox as sandbox_service
-from ivr_module.services.results import HookError, HookResult
+from ivr_module.services.error_texts import HookError
+from ivr_module.services.results import HookResult
 from ivr_module.services.sandbox import MAGIC_BY_KEY
 from tests.helpers import (
     SANDBOX_API_TOKEN,

@@ -7,7 +7,7 @@ from stdnum import luhn
 
 from ivr_module.db import db, utcnow
 from ivr_module.models import HookCall, IVRTransaction, PreOrder
-from ivr_module.services.results import HookError
+from ivr_module.services.error_texts import HookError
 from tests.helpers import count_rows
 
 

@@ -12,7 +12,7 @@ from ivr_module.models import FailureHint, HookCall, PreOrder
 from ivr_module.services import checkout
 from ivr_module.services.failure_codes import FailureCode, failure_code
 from ivr_module.services.failure_hints import DEFAULT_HINTS, LOCALES
-from ivr_module.services.results import HookError
+from ivr_module.services.error_texts import HookError
 from tests.helpers import IVR_USERNAME, Hooks, StaffActions, csrf_token_of, new_pre_order
 
 

@@ -125,7 +125,10 @@ def test_unexpected_error_answers_service_unavailable_in_shape(app, hooks, make_
 
 def test_check_chain_is_in_the_contract_order():
     names = [check.__name__ for check in ivr_service.SESSION_CHECKS]
-    assert names == ["_session_open", "_payment_option_set", "_payment_option_cash_register", "_basket_unchanged"]
+    assert names == [
+        "_refuse_unless_open", "_refuse_unless_payment_option", "_refuse_unless_cash_register",
+        "_refuse_if_basket_changed",
+    ]
 
 
 def test_log_rows_commit_without_waiting_for_disk_but_payments_do(app, backend):

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from ivr_module.services.results import HookError
+from ivr_module.services.error_texts import HookError
 from tests.helpers import BASKET, IVR_PASSWORD, IVR_USERNAME, new_pre_order, pre_order_answer_failed
 
 

@@ -9,7 +9,7 @@ from stdnum import luhn
 from ivr_module.db import db
 from ivr_module.models import HookCall, PreOrder, RetiredOrderNumber
 from ivr_module.services import checkout
-from ivr_module.services.results import HookError
+from ivr_module.services.error_texts import HookError
 from tests.helpers import BASKET, Hooks, new_pre_order, pre_order_answer_failed, transactions
 
 NEW_SHIPPING = {"shipping_amount": "25000.00"}

@@ -12,7 +12,7 @@ from ivr_module.config import ConfigError
 from ivr_module.db import db, utcnow
 from ivr_module.models import HookCall, IVRTransaction, PreOrder
 from ivr_module.services import order_numbers
-from ivr_module.services.results import HookError
+from ivr_module.services.error_texts import HookError
 from ivr_module.services.sandbox import MAGIC_AMOUNT, MAGIC_BY_KEY, MAGIC_NUMBERS
 from tests.helpers import (
     API_TOKEN,

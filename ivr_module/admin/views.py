@@ -23,7 +23,7 @@ from ..models.user import MIN_PASSWORD_LENGTH
 from ..services.checkout import CheckoutError, cancel_pre_order
 from ..services.failure_codes import FailureCode
 from ..services.failure_hints import ensure_hint_rows, hint_for
-from ..services.results import HookError
+from ..services.error_texts import HookError
 from .access import ADMIN_ONLY, AdminForm, SecuredView
 from .staff import current_staff, log_in
 from .filters import PreOrderStatusFilter, time_filters

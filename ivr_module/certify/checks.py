@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..services.results import HookError
+from ..services.error_texts import HookError
 from ..services.sandbox import MAGIC_AMOUNT, MAGIC_BY_KEY, MAGIC_NUMBERS
 from .client import CertificationError, Target
 

@@ -17,7 +17,8 @@ from ..metrics import observe_hook_call
 from ..services.failure_codes import failure_code
 from ..services.ivr import complete_payment, read_pre_order
 from ..services.hook_log import record_hook_call
-from ..services.results import HookError, HookResult, refuse
+from ..services.error_texts import HookError
+from ..services.results import HookResult, refuse
 from ..remote_address import remote_address
 from ..services.vendor_auth import check_vendor
 from ..services.sandbox import is_sandbox_username

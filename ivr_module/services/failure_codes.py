@@ -9,7 +9,7 @@ hook-call row, the failed-attempts filter, the dashboard chart and the metrics a
 import enum
 import re
 
-from .results import HookError
+from .error_texts import HookError
 
 
 class FailureCode(enum.StrEnum):

@@ -24,7 +24,8 @@ from ..models.pre_order import check_move
 from . import sandbox
 from .events import record_paid
 from .order_numbers import unknown_number_detail
-from .results import HookError, HookResult, refuse
+from .error_texts import HookError
+from .results import HookResult, refuse
 from .sessions import OrderSession, RetiredNumber, find_session, publish_session
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def _refuse_if_retired(found):
     return None
 
 
-def _number_live(session, order_number, not_found: HookError):
+def _refuse_unless_live(session, order_number, not_found: HookError):
     """The number was issued and has not outlived its time to live."""
     if session is None:
         return refuse(not_found, unknown_number_detail(order_number))
@@ -46,7 +47,7 @@ def _number_live(session, order_number, not_found: HookError):
     return None
 
 
-def _session_open(session):
+def _refuse_unless_open(session):
     """The pre-order is still waiting for its payment (not cancelled, not paid)."""
     if session.status == PreOrderStatus.PAID:
         return refuse(
@@ -57,14 +58,14 @@ def _session_open(session):
     return None
 
 
-def _payment_option_set(session):
+def _refuse_unless_payment_option(session):
     """The checkout chose a payment option."""
     if not session.payment_option_set:
         return refuse(HookError.PAYMENT_OPTION_NULL, "pre-order has no payment option")
     return None
 
 
-def _payment_option_cash_register(session):
+def _refuse_unless_cash_register(session):
     """The payment option is of the cash-register type."""
     if session.payment_type != CASH_REGISTER:
         return refuse(
@@ -73,7 +74,7 @@ def _payment_option_cash_register(session):
     return None
 
 
-def _basket_unchanged(session):
+def _refuse_if_basket_changed(session):
     """The basket is as it was when the order number was issued."""
     if session.basket_changed:
         return refuse(HookError.BASKET_CHANGED, "basket differs from the snapshot taken at issue")
@@ -81,10 +82,10 @@ def _basket_unchanged(session):
 
 
 SESSION_CHECKS = (
-    _session_open,
-    _payment_option_set,
-    _payment_option_cash_register,
-    _basket_unchanged,
+    _refuse_unless_open,
+    _refuse_unless_payment_option,
+    _refuse_unless_cash_register,
+    _refuse_if_basket_changed,
 )
 
 
@@ -108,7 +109,7 @@ def read_pre_order(order_number: str, live: bool = True) -> HookResult:
         return sandbox.magic_pre_order(magic)
     found = sandbox.in_mode(find_session(order_number), live)
     # A retired number is known (never `Order not found`), and refused even past its expiry.
-    refusal = _refuse_if_retired(found) or _number_live(found, order_number, HookError.ORDER_NOT_FOUND)
+    refusal = _refuse_if_retired(found) or _refuse_unless_live(found, order_number, HookError.ORDER_NOT_FOUND)
     refusal = refusal or _first_refusal(found)
     return refusal or HookResult(detail="products read", session=found)
 
@@ -187,7 +188,7 @@ def _check_payment(connection, order_number: str, reference: str, live: bool):
         return _replay(previous, order_number, reference)
     pre_order = connection.execute(LOCK_PRE_ORDER, {"order_number": order_number}).first()
     if pre_order is not None and pre_order.live != live:  # the other mode's number: unknown here
-        return _number_live(None, order_number, HookError.SESSION_NOT_FOUND)
+        return _refuse_unless_live(None, order_number, HookError.SESSION_NOT_FOUND)
     if pre_order is None:
         return _refuse_unheld_number(connection, order_number)
     # Read once the lock is granted: they are then what the last writer committed (a join in
@@ -200,7 +201,7 @@ def _check_payment(connection, order_number: str, reference: str, live: bool):
             # The same reference won a race a moment ago: a replay after all.
             return _replay(order_number, order_number, reference)
     session = OrderSession.build(pre_order, lines, paid_reference)
-    refusal = _number_live(session, order_number, HookError.SESSION_NOT_FOUND)
+    refusal = _refuse_unless_live(session, order_number, HookError.SESSION_NOT_FOUND)
     return refusal or _first_refusal(session) or session
 
 
@@ -211,7 +212,7 @@ def _refuse_unheld_number(connection, order_number: str) -> HookResult:
     retired = connection.execute(RETIREMENT_OF, {"order_number": order_number}).first()
     if retired is not None:
         return _refuse_if_retired(RetiredNumber.of(retired))
-    return _number_live(None, order_number, HookError.SESSION_NOT_FOUND)
+    return _refuse_unless_live(None, order_number, HookError.SESSION_NOT_FOUND)
 
 
 def _pay(connection, session: OrderSession, reference: str, staff_id: str) -> OrderSession:

@@ -1,29 +1,12 @@
-"""What a hook answers: the seed's error texts, one closed set, and the result of a call."""
+"""The result of a hook call: an error text (error_texts.py) or success, and a detail for support."""
 
-import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
+from .error_texts import HookError
+
 if TYPE_CHECKING:
     from .sessions import OrderSession
-
-
-class HookError(enum.StrEnum):
-    """Every `errortext` a hook can send, letter for letter (seed document and CONTRACT.md)."""
-
-    INPUT_INVALID = "Input invalid"
-    USER_INVALID = "User invalid"
-    ORDER_NUMBER_INVALID = "Order number invalid"
-    # pre_order: the number was never issued, or its time to live has passed.
-    ORDER_NOT_FOUND = "Order not found"
-    # The number is known but its pre-order session is gone; complete uses it for any not found.
-    SESSION_NOT_FOUND = "Order Not Found"
-    PAYMENT_OPTION_NULL = "PaymentOption is null"
-    PAYMENT_OPTION_NOT_VALID = "PaymentOption is not valid. Payment type must be cash_register"
-    BASKET_CHANGED = "Basket Changed"
-    SUCCESS_MUST_BE_TRUE = "Success must be true"
-    REFERENCE_USED = "Reference number already used"
-    SERVICE_UNAVAILABLE = "Service unavailable"
 
 
 @dataclass(frozen=True)

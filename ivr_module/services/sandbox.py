@@ -22,7 +22,8 @@ from ..config import ConfigError
 from ..db import db, rolled_back_on_error, utcnow
 from ..models import HookCall, IVRTransaction, PreOrder, PreOrderStatus
 from .order_numbers import SANDBOX_PREFIX, with_check_digit
-from .results import HookError, HookResult, refuse
+from .error_texts import HookError
+from .results import HookResult, refuse
 from .sessions import OrderSession, ProductLine, session_key
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,8 @@ from flask import current_app
 from .. import attempts
 from ..db import utcnow
 from ..metrics import LOCKOUTS
-from .results import HookError, refuse
+from .error_texts import HookError
+from .results import refuse
 from .sandbox import sandbox_credentials_match
 
 

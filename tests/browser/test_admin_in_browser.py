@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from ivr_module.services.results import HookError
+from ivr_module.services.error_texts import HookError
 from tests.helpers import STAFF_PASSWORD, make_staff
 
 from .conftest import log_in
