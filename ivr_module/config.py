@@ -165,6 +165,18 @@ def check_webhook_settings(config) -> None:
         raise ConfigError("IVR_WEBHOOK_SECRET is not whsec_ followed by base64") from None
 
 
+def api_tokens(config) -> list[tuple[str, str]]:
+    """(name, token) pairs: CHECKOUT_API_TOKENS ("name:token,...") and CHECKOUT_API_TOKEN ("checkout")."""
+    pairs = []
+    for item in (config.get("CHECKOUT_API_TOKENS") or "").split(","):
+        name, _, token = item.strip().partition(":")
+        if name.strip() and token.strip():
+            pairs.append((name.strip(), token.strip()))
+    if config.get("CHECKOUT_API_TOKEN"):
+        pairs.append(("checkout", config["CHECKOUT_API_TOKEN"]))
+    return pairs
+
+
 def database_uri(config, instance_path: str) -> str:
     """The SQLAlchemy URL: DATABASE_URL on psycopg 3, or a SQLite file in the instance folder."""
     url = config.get("DATABASE_URL")

@@ -326,3 +326,35 @@ def test_purge_sandbox_deletes_sandbox_rows_only(app, client, runner, live, sand
     assert count_rows(app, IVRTransaction) == 1 and count_rows(app, PreOrder) == 1
     assert count_rows(app, HookCall) == 1
     assert pre_order_answer_failed(sandbox.pre_order(sandbox_number), HookError.ORDER_NOT_FOUND)
+
+
+def test_a_number_retired_in_one_mode_is_unknown_to_the_other(app, client, sandbox, live, make_pre_order):
+    # The sandbox retires its number after a basket change: the sandbox hears the retirement,
+    # live calls hear of no such number, as for any sandbox number.
+    pre_order_id, old_sandbox = sandbox_pre_order(client)
+    api_call(client, SANDBOX_API_TOKEN, "patch", f"/pre-orders/{pre_order_id}", {"shipping_amount": "0"})
+    api_call(client, SANDBOX_API_TOKEN, "post", f"/pre-orders/{pre_order_id}/order-number", {})
+    assert text_of(sandbox.pre_order(old_sandbox)) == HookError.SESSION_NOT_FOUND
+    assert text_of(live.pre_order(old_sandbox)) == HookError.ORDER_NOT_FOUND
+    assert live.complete(old_sandbox) == HookError.SESSION_NOT_FOUND
+    with app.app_context():
+        details = [row.detail for row in db.session.scalars(select(HookCall).order_by(HookCall.id))]
+    assert "replaced after a basket change" in details[0]
+    assert all("replaced" not in detail for detail in details[1:])
+    # And the other way round: a live retirement is unknown to the sandbox.
+    live_id, old_live = make_pre_order()
+    with app.app_context():
+        from ivr_module.services import checkout
+        checkout.change_pre_order(live_id, {"shipping_amount": "0"})
+        checkout.issue_order_number(live_id)
+    assert text_of(live.pre_order(old_live)) == HookError.SESSION_NOT_FOUND
+    assert text_of(sandbox.pre_order(old_live)) == HookError.ORDER_NOT_FOUND
+
+
+@pytest.mark.parametrize("settings", [
+    {"CHECKOUT_API_TOKENS": "shop:one-token,sandbox:another-token"},
+    {"CHECKOUT_API_TOKENS": f"shop:{SANDBOX_API_TOKEN}"},
+])
+def test_a_live_token_that_could_pass_for_the_sandbox_refuses_to_start(app_with, settings):
+    with pytest.raises(ConfigError):
+        app_with(**settings)

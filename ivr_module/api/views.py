@@ -9,7 +9,8 @@ from flask_httpauth import HTTPTokenAuth
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from ..services import checkout
+from ..config import api_tokens
+from ..services import checkout, sandbox
 from ..services.audit import act_as
 from . import bp
 from .errors import checkout_error, database_error, error_response, http_error
@@ -18,19 +19,7 @@ from .representations import pre_order_json, transaction_json
 auth = HTTPTokenAuth(scheme="Bearer")
 
 
-def api_tokens(config) -> list[tuple[str, str]]:
-    """(name, token) pairs: CHECKOUT_API_TOKENS ("name:token,...") and CHECKOUT_API_TOKEN ("checkout")."""
-    pairs = []
-    for item in (config.get("CHECKOUT_API_TOKENS") or "").split(","):
-        name, _, token = item.strip().partition(":")
-        if name.strip() and token.strip():
-            pairs.append((name.strip(), token.strip()))
-    if config.get("CHECKOUT_API_TOKEN"):
-        pairs.append(("checkout", config["CHECKOUT_API_TOKEN"]))
-    return pairs
-
-
-SANDBOX = "sandbox"
+SANDBOX = sandbox.SANDBOX_CALLER
 
 
 @auth.verify_token

@@ -239,7 +239,7 @@ def _assign_number(pre_order: PreOrder, brought: Optional[str]) -> Optional[Reti
     db.session.add(retired)
     logger.info("order number %s of pre-order %s replaced by %s after a basket change",
                 current, pre_order.id, number)
-    return RetiredNumber.of(retired)
+    return RetiredNumber.of(retired, pre_order.live)
 
 
 def _free_number() -> str:

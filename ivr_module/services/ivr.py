@@ -172,7 +172,11 @@ REFERENCE_OF = select(TRANSACTIONS.c.reference_number).where(
     TRANSACTIONS.c.pre_order_id == bindparam("pre_order_id")
 )
 RETIRED = RetiredOrderNumber.__table__
-RETIREMENT_OF = select(RETIRED).where(RETIRED.c.order_number == bindparam("order_number"))
+RETIREMENT_OF = (
+    select(RETIRED, PRE_ORDERS.c.live)
+    .join(PRE_ORDERS, PRE_ORDERS.c.id == RETIRED.c.pre_order_id)
+    .where(RETIRED.c.order_number == bindparam("order_number"))
+)
 RECORD_TRANSACTION = insert(TRANSACTIONS)
 MARK_PAID = (
     update(PRE_ORDERS)
@@ -190,7 +194,7 @@ def _check_payment(connection, order_number: str, reference: str, live: bool):
     if pre_order is not None and pre_order.live != live:  # the other mode's number: unknown here
         return _refuse_unless_live(None, order_number, HookError.SESSION_NOT_FOUND)
     if pre_order is None:
-        return _refuse_unheld_number(connection, order_number)
+        return _refuse_unheld_number(connection, order_number, live)
     # Read once the lock is granted: they are then what the last writer committed (a join in
     # the locking query would show them as they were before the wait, and miss a racer's payment).
     lines = connection.execute(LINES_OF, {"pre_order_id": pre_order.id}).all()
@@ -205,13 +209,16 @@ def _check_payment(connection, order_number: str, reference: str, live: bool):
     return refusal or _first_refusal(session) or session
 
 
-def _refuse_unheld_number(connection, order_number: str) -> HookResult:
-    """A number no pre-order holds: retired after a basket change, or never issued."""
+def _refuse_unheld_number(connection, order_number: str, live: bool) -> HookResult:
+    """A number no pre-order holds: retired after a basket change, or never issued.
+
+    A number the other mode retired is unknown here, as the other mode's pre-orders are.
+    """
     # Read after the locking query: a re-issue that took the number away while that query
     # waited for the row has committed the retirement with it, and this statement sees it.
     retired = connection.execute(RETIREMENT_OF, {"order_number": order_number}).first()
-    if retired is not None:
-        return _refuse_if_retired(RetiredNumber.of(retired))
+    if retired is not None and retired.live == live:
+        return _refuse_if_retired(RetiredNumber.of(retired, retired.live))
     return _refuse_unless_live(None, order_number, HookError.SESSION_NOT_FOUND)
 
 

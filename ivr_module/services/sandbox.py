@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from ..cache import cache
-from ..config import ConfigError
+from ..config import ConfigError, api_tokens
 from ..db import db, rolled_back_on_error, utcnow
 from ..models import HookCall, IVRTransaction, PreOrder, PreOrderStatus
 from .order_numbers import SANDBOX_PREFIX, with_check_digit
@@ -27,6 +27,9 @@ from .results import HookResult, refuse
 from .sessions import OrderSession, ProductLine, session_key
 
 logger = logging.getLogger(__name__)
+
+# The name the checkout API and the audit log give the sandbox token's caller.
+SANDBOX_CALLER = "sandbox"
 
 
 @dataclass(frozen=True)
@@ -93,8 +96,12 @@ def check_sandbox_settings(config) -> None:
     if username and username == config.get("IVR_USERNAME"):
         raise ConfigError("IVR_SANDBOX_USERNAME must differ from IVR_USERNAME")
     token = config.get("CHECKOUT_API_SANDBOX_TOKEN")
-    if token and token == config.get("CHECKOUT_API_TOKEN"):
-        raise ConfigError("CHECKOUT_API_SANDBOX_TOKEN must differ from CHECKOUT_API_TOKEN")
+    live_tokens = api_tokens(config)
+    if token and token in {live for _name, live in live_tokens}:
+        raise ConfigError("CHECKOUT_API_SANDBOX_TOKEN must differ from every live checkout API token")
+    # The audit log and the API tell the sandbox caller by this name.
+    if SANDBOX_CALLER in {name for name, _live in live_tokens}:
+        raise ConfigError(f"CHECKOUT_API_TOKENS may not name a token {SANDBOX_CALLER!r}")
 
 
 def _same(given: str, expected: str) -> bool:
@@ -122,7 +129,7 @@ def sandbox_credentials_match(username: str, password: str) -> bool:
 
 def in_mode(session, live: bool):
     """The session if it belongs to the caller's mode; else None, as for an unknown number."""
-    # A retired number (sessions.RetiredNumber) has no flag of its own: it is counted as live.
+    # Sessions and retired markers (sessions.RetiredNumber) both carry their pre-order's flag.
     return session if session is not None and getattr(session, "live", True) == live else None
 
 

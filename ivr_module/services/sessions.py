@@ -128,11 +128,13 @@ class RetiredNumber:
     order_number: str
     pre_order_id: int
     replaced_by: str
+    # The mode of its pre-order: the other mode's calls see the number as unknown.
+    live: bool = True
 
     @classmethod
-    def of(cls, retired: RetiredOrderNumber) -> "RetiredNumber":
-        """Summarise a retired-number row."""
-        return cls(retired.order_number, retired.pre_order_id, retired.replaced_by)
+    def of(cls, retired: RetiredOrderNumber, live: bool) -> "RetiredNumber":
+        """Summarise a retired-number row; `live` is its pre-order's flag."""
+        return cls(retired.order_number, retired.pre_order_id, retired.replaced_by, live)
 
     @property
     def detail(self) -> str:
@@ -195,7 +197,7 @@ def _find_retired(order_number: str) -> Optional[RetiredNumber]:
     row = db.session.get(RetiredOrderNumber, order_number)
     if row is None:
         return None
-    retired = RetiredNumber.of(row)
+    retired = RetiredNumber.of(row, row.pre_order.live)
     cache_add(session_key(order_number), retired.to_json(), timeout=SESSION_CACHE_SECONDS)
     return retired
 
