@@ -107,6 +107,7 @@ def _log_demo_calls(numbers: list[str]) -> None:
             order_number=number,
             success=result.success,
             error_text=result.errortext,
+            error_code=result.code,
             detail=result.detail,
             duration_ms=3,
             request_id="demo",

@@ -209,3 +209,14 @@ def empty_tables(session, tables) -> None:
         for _name, sql in triggers:
             session.execute(text(sql))
     session.commit()
+
+
+def issued_through_api(client, token: str, api: str = "/api") -> tuple[int, str]:
+    """Open the test basket and issue its number through the checkout API: (id, order number)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    opened = client.post(f"{api}/pre-orders", json=BASKET, headers=headers)
+    assert opened.status_code == 201, opened.text
+    pre_order_id = opened.get_json()["id"]
+    issued = client.post(f"{api}/pre-orders/{pre_order_id}/order-number", json={}, headers=headers)
+    assert issued.status_code == 201, issued.text
+    return pre_order_id, issued.get_json()["order_number"]

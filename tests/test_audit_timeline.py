@@ -9,7 +9,7 @@ from sqlalchemy.exc import DatabaseError
 from ivr_module.db import db
 from ivr_module.models import AuditEntry, DeliveryState, IVREvent, PreOrder, PreOrderStatus
 from ivr_module.services.delivery import deliver_due
-from tests.helpers import API_TOKEN, BASKET, Hooks, new_pre_order
+from tests.helpers import API_TOKEN, BASKET, Hooks, issued_through_api, new_pre_order
 
 
 def audit(app) -> list[AuditEntry]:
@@ -187,9 +187,8 @@ def test_the_lookup_shows_the_whole_timeline_in_time_order(webhook_app, receiver
     app = webhook_app()
     client = app.test_client()
     api_headers = {"Authorization": f"Bearer {API_TOKEN}"}
-    opened = client.post("/api/pre-orders", json=BASKET, headers=api_headers).get_json()
-    path = f"/api/pre-orders/{opened['id']}"
-    number = client.post(f"{path}/order-number", json={}, headers=api_headers).get_json()["order_number"]
+    pre_order_id, number = issued_through_api(client, API_TOKEN)
+    path = f"/api/pre-orders/{pre_order_id}"
     client.patch(path, json={"shipping_amount": "0"}, headers=api_headers)
     # A basket change retires the number: the caller is given the new one.
     number = client.post(f"{path}/order-number", json={}, headers=api_headers).get_json()["order_number"]

@@ -278,14 +278,12 @@ def test_metrics_show_the_outbox(webhook_app, receiver):
 
 
 def test_sandbox_pre_orders_raise_no_events(webhook_app):
-    from tests.helpers import BASKET, SANDBOX_API_TOKEN, SANDBOX_PASSWORD, SANDBOX_USERNAME
+    from tests.helpers import BASKET, SANDBOX_API_TOKEN, SANDBOX_PASSWORD, SANDBOX_USERNAME, issued_through_api
 
     app = webhook_app()
     client = app.test_client()
     headers = {"Authorization": f"Bearer {SANDBOX_API_TOKEN}"}
-    opened = client.post("/api/pre-orders", json=BASKET, headers=headers).get_json()
-    path = f"/api/pre-orders/{opened['id']}"
-    number = client.post(f"{path}/order-number", json={}, headers=headers).get_json()["order_number"]
+    _, number = issued_through_api(client, SANDBOX_API_TOKEN)
     paid = client.post("/hooks/ivr/complete/", json={
         "username": SANDBOX_USERNAME, "password": SANDBOX_PASSWORD,
         "orderResultRequest": {"orderNumber": number, "referenceNumber": "SBX-1", "staffId": "7"}}).get_json()

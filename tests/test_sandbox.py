@@ -23,6 +23,7 @@ from tests.helpers import (
     SANDBOX_PASSWORD,
     SANDBOX_USERNAME,
     count_rows,
+    issued_through_api,
     make_app,
     pre_order_answer_failed,
     transactions,
@@ -71,11 +72,7 @@ def api_call(client, token, method, path, body=None):
 
 def sandbox_pre_order(client) -> tuple[int, str]:
     """A sandbox pre-order, opened and issued with the sandbox token: (id, order number)."""
-    status, opened = api_call(client, SANDBOX_API_TOKEN, "post", "/pre-orders", BASKET)
-    assert status == 201
-    status, issued = api_call(client, SANDBOX_API_TOKEN, "post", f"/pre-orders/{opened['id']}/order-number", {})
-    assert status == 201
-    return opened["id"], issued["order_number"]
+    return issued_through_api(client, SANDBOX_API_TOKEN)
 
 
 def text_of(answer) -> str:

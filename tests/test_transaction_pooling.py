@@ -70,7 +70,8 @@ def test_a_failed_log_write_leaves_no_transaction_open(pooled_app, caplog):
     from ivr_module.services.hook_log import record_hook_call
 
     with pooled_app.test_request_context():
-        record_hook_call(endpoint=None, success=False, error_text="Input invalid", detail="", duration_ms=1)
+        record_hook_call(endpoint=None, success=False, error_text="Input invalid", error_code="input_invalid",
+                         detail="", duration_ms=1)
     assert "hook call not recorded" in caplog.text  # the endpoint column refuses NULL
     Hooks(pooled_app.test_client()).pre_order("1234567897")
     assert count_rows(pooled_app, HookCall) == 1

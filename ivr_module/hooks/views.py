@@ -14,7 +14,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..db import db
 from ..metrics import observe_hook_call
-from ..services.failure_codes import failure_code
 from ..services.ivr import complete_payment, read_pre_order
 from ..services.hook_log import record_hook_call
 from ..services.error_texts import HookError
@@ -100,20 +99,22 @@ def _handle(endpoint: str, serve, answer) -> Response:
     # The answer is decided: end the call's read transaction now, not at teardown. Behind a
     # transaction pooler it would hold a server connection while the log row waits for one.
     db.session.close()
+    username = presented(data, "username")
     # A call presenting the sandbox username is test data, whatever it was answered.
-    live = not is_sandbox_username(presented(data, "username"))
-    code = failure_code(result.errortext, result.detail)
+    live = not is_sandbox_username(username)
+    code = result.code
     observe_hook_call(endpoint, result.errortext, code, seconds, live)
     record_hook_call(
         endpoint=endpoint,
         remote_addr=remote_address(),
-        username=presented(data, "username"),
+        username=username,
         order_number=presented(data, "orderNumber")
         or presented(data, "orderResultRequest", "orderNumber"),
         reference_number=presented(data, "orderResultRequest", "referenceNumber"),
         staff_id=presented(data, "orderResultRequest", "staffId"),
         success=result.success,
         error_text=result.errortext,
+        error_code=code,
         detail=result.detail,
         duration_ms=round(seconds * 1000),
         request_id=g.ivr_request_id,

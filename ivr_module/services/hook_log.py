@@ -14,7 +14,6 @@ from ..config import postgres_connect_args
 from ..db import db, naive_utc, utcnow
 from ..models import HookCall
 from .card_masking import mask_card_numbers
-from .failure_codes import failure_code
 from .group_commit import GroupCommit
 
 logger = logging.getLogger(__name__)
@@ -146,7 +145,7 @@ def record_hook_call(**fields) -> None:
         "staff_id": loggable(fields.get("staff_id"), 64),
         "success": fields["success"],
         "error_text": fields["error_text"],
-        "error_code": failure_code(fields["error_text"], fields["detail"]),
+        "error_code": fields["error_code"],
         "detail": loggable(fields["detail"], 512),
         "duration_ms": fields["duration_ms"],
         "request_id": loggable(fields.get("request_id"), 64),

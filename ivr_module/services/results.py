@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
 from .error_texts import HookError
+from .failure_codes import failure_code
 
 if TYPE_CHECKING:
     from .sessions import OrderSession
@@ -26,6 +27,11 @@ class HookResult:
     def errortext(self) -> str:
         """The text the vendor reads: empty on success."""
         return "" if self.error is None else self.error.value
+
+    @property
+    def code(self) -> Optional[str]:
+        """Why it failed, finer than the error text (failure_codes.py); None on success."""
+        return failure_code(self.errortext, self.detail)
 
 
 def refuse(error: HookError, detail: str) -> HookResult:

@@ -6,7 +6,6 @@ pre-orders (opened with CHECKOUT_API_SANDBOX_TOKEN) and the magic numbers below,
 only sandbox rows. Live calls never see sandbox rows. docs/VENDOR_GUIDE.md is the vendor's view.
 """
 
-import hmac
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,6 +21,7 @@ from ..config import ConfigError, api_tokens
 from ..db import db, rolled_back_on_error, utcnow
 from ..models import HookCall, IVRTransaction, PreOrder, PreOrderStatus
 from .order_numbers import SANDBOX_PREFIX, with_check_digit
+from .compare import same_text
 from .error_texts import HookError
 from .results import HookResult, refuse
 from .sessions import OrderSession, ProductLine, session_key
@@ -104,17 +104,11 @@ def check_sandbox_settings(config) -> None:
         raise ConfigError(f"CHECKOUT_API_TOKENS may not name a token {SANDBOX_CALLER!r}")
 
 
-def _same(given: str, expected: str) -> bool:
-    """Constant-time comparison of two strings (any characters), as for the live credentials."""
-    return hmac.compare_digest(
-        given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
-    )
-
 
 def is_sandbox_username(username) -> bool:
     """Whether a call presents the sandbox username: then it is a sandbox call, logged as one."""
     expected = current_app.config.get("IVR_SANDBOX_USERNAME") or ""
-    return bool(expected) and isinstance(username, str) and _same(username, expected)
+    return bool(expected) and isinstance(username, str) and same_text(username, expected)
 
 
 def sandbox_credentials_match(username: str, password: str) -> bool:
@@ -122,8 +116,8 @@ def sandbox_credentials_match(username: str, password: str) -> bool:
     config = current_app.config
     expected_username = config.get("IVR_SANDBOX_USERNAME") or ""
     expected_password = config.get("IVR_SANDBOX_PASSWORD") or ""
-    username_ok = _same(username, expected_username)
-    password_ok = _same(password, expected_password)
+    username_ok = same_text(username, expected_username)
+    password_ok = same_text(password, expected_password)
     return bool(expected_username and expected_password) and username_ok and password_ok
 
 

@@ -5,7 +5,6 @@ every worker and host sees them; if the cache is down, lockout is not enforced (
 and the credentials still are). An address inside IVR_ALLOWED_IPS is never locked out.
 """
 
-import hmac
 import ipaddress
 
 from flask import current_app
@@ -13,26 +12,21 @@ from flask import current_app
 from .. import attempts
 from ..db import utcnow
 from ..metrics import LOCKOUTS
+from .compare import same_text
 from .error_texts import HookError
 from .results import refuse
 from .sandbox import sandbox_credentials_match
 
 
-def _same(given: str, expected: str) -> bool:
-    """Constant-time comparison of two strings (any characters, not only ASCII)."""
-    return hmac.compare_digest(
-        given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
-    )
-
 
 def _password_matches(password: str) -> bool:
     """The current password, or the previous one while its rotation window lasts."""
     config = current_app.config
-    current_ok = _same(password, config.get("IVR_PASSWORD") or "")
+    current_ok = same_text(password, config.get("IVR_PASSWORD") or "")
     previous = config.get("IVR_PREVIOUS_PASSWORD") or ""
     until = current_app.extensions["ivr"].previous_password_until
     # Compared whether or not the window is open, so timing says nothing about it.
-    previous_ok = _same(password, previous) and bool(previous)
+    previous_ok = same_text(password, previous) and bool(previous)
     return current_ok or (previous_ok and until is not None and utcnow() < until)
 
 
@@ -45,7 +39,7 @@ def _credentials_refusal(username: str, password: str):
     if not expected_username or not config.get("IVR_PASSWORD"):
         return refuse(HookError.USER_INVALID, "IVR_USERNAME or IVR_PASSWORD is not set")
     # Both comparisons always run, so timing tells nothing about which one failed.
-    username_ok = _same(username, expected_username)
+    username_ok = same_text(username, expected_username)
     password_ok = _password_matches(password)
     if not username_ok:
         return refuse(HookError.USER_INVALID, "unknown username")
