@@ -63,15 +63,15 @@ def _complete_answer(result: HookResult) -> Response:
     )
 
 
-def _serve_pre_order(data: dict) -> HookResult:
+def _serve_pre_order(data: dict, address: str) -> HookResult:
     call = parse_pre_order(data)
-    refusal = check_vendor(call.username, call.password, remote_address())
+    refusal = check_vendor(call.username, call.password, address)
     return refusal or read_pre_order(call.order_number, live=not is_sandbox_username(call.username))
 
 
-def _serve_complete(data: dict) -> HookResult:
+def _serve_complete(data: dict, address: str) -> HookResult:
     call = parse_complete(data)
-    refusal = check_vendor(call.username, call.password, remote_address())
+    refusal = check_vendor(call.username, call.password, address)
     return refusal or complete_payment(
         call.order_number, call.reference_number, call.staff_id, call.success,
         live=not is_sandbox_username(call.username),
@@ -82,9 +82,10 @@ def _handle(endpoint: str, serve, answer) -> Response:
     """Run one hook call end to end; whatever happens, answer in shape and log the call."""
     started = time.perf_counter()
     data = None
+    address = remote_address()
     try:
         data = decode_object(read_body())
-        result = serve(data)
+        result = serve(data, address)
     except InputInvalid as problem:
         result = refuse(HookError.INPUT_INVALID, str(problem))
     except SQLAlchemyError as error:
@@ -106,7 +107,7 @@ def _handle(endpoint: str, serve, answer) -> Response:
     observe_hook_call(endpoint, result.errortext, code, seconds, live)
     record_hook_call(
         endpoint=endpoint,
-        remote_addr=remote_address(),
+        remote_addr=address,
         username=username,
         order_number=presented(data, "orderNumber")
         or presented(data, "orderResultRequest", "orderNumber"),
