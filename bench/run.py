@@ -30,7 +30,11 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 BIN = Path(sys.executable).parent
 POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/12")
+REDIS_URL = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/9")
+# The design's limit (../shared/bench/README.md): both hooks with only the round trips they need.
+LIMIT_APP = Path(os.environ.get("BENCH_LIMIT_APP", ROOT.parent / "shared" / "bench" / "limit_app.py"))
+LIMIT_REDIS_URL = os.environ.get("BENCH_LIMIT_REDIS", "redis://127.0.0.1:6379/10")
+LIMIT_ORDERS = 60000
 USERNAME, PASSWORD, TOKEN = "bench-ivr", "bench-ivr-password", "bench-checkout-token"
 
 
@@ -43,13 +47,13 @@ def free_port() -> int:
 class Gunicorn:
     """The production command on a free port: `gunicorn -c gunicorn.conf.py <app>`."""
 
-    def __init__(self, app: str, env: dict, workers: int):
+    def __init__(self, app: str, env: dict, workers: int, pythonpath: Path = ROOT):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_WORKERS": str(workers)}
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", app],
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--pythonpath", str(pythonpath), app],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         try:
@@ -149,6 +153,22 @@ def prepare_postgres() -> dict:
     return {"DATABASE_URL": POSTGRES_ADMIN.rsplit("/", 1)[0] + "/" + name, "REDIS_URL": REDIS_URL}
 
 
+def prepare_limit(folder: Path) -> tuple[dict, Path]:
+    """A database of its own seeded by the limit app; its environment and its orders file."""
+    name = "ivr_bench_limit"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {name}")
+    env = {**os.environ, "LIMIT_DSN": POSTGRES_ADMIN.rsplit("/", 1)[0] + "/" + name,
+           "LIMIT_REDIS_URL": LIMIT_REDIS_URL}
+    subprocess.run([str(BIN / "python"), str(LIMIT_APP), "seed", str(LIMIT_ORDERS)], env=env, check=True)
+    settle(env["LIMIT_DSN"])
+    orders_file = folder / "orders-limit.txt"
+    # Order 1 is the one pre_order reads (cached by the seed); complete pays the others.
+    orders_file.write_text("\n".join(str(number) for number in range(2, LIMIT_ORDERS + 1)) + "\n")
+    return env, orders_file
+
+
 def prepare_sqlite(folder: Path) -> dict:
     return {"DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}"}
 
@@ -164,9 +184,13 @@ def app_env(backend_env: dict) -> dict:
 
 
 def run_backend(label: str, backend_env: dict, folder: Path, seconds: int, rounds: int, workers: int,
-                full: bool) -> dict:
+                full: bool, with_limit: bool = False) -> dict:
     """Every scenario on one backend; returns {scenario: result}."""
     env = app_env(backend_env)
+    if with_limit:
+        # The limit app keeps one database connection per process, not per thread: all three
+        # servers then run one thread a worker, so they compare under the same settings.
+        env["GUNICORN_THREADS"] = "1"
     subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
                    check=True, capture_output=True)
     orders_file = folder / f"orders-{label}.txt"
@@ -187,11 +211,18 @@ def run_backend(label: str, backend_env: dict, folder: Path, seconds: int, round
         running.callback(floor.stop)
         server = Gunicorn("wsgi:app", env, workers)
         running.callback(server.stop)
-        return measure(floor, server, files, orders_file, seconds, rounds, full)
+        limit = None
+        if with_limit:
+            limit_env, limit_orders = prepare_limit(folder)
+            limit_env = {**env, **{key: limit_env[key] for key in ("LIMIT_DSN", "LIMIT_REDIS_URL")}}
+            limit = Gunicorn("limit_app:app", limit_env, workers, pythonpath=LIMIT_APP.parent)
+            running.callback(limit.stop)
+            limit = (limit, limit_orders)
+        return measure(floor, server, files, orders_file, seconds, rounds, full, limit)
 
 
 def measure(floor: Gunicorn, server: Gunicorn, files: dict, orders_file: Path, seconds: int, rounds: int,
-            full: bool) -> dict:
+            full: bool, limit: tuple[Gunicorn, Path] | None = None) -> dict:
     """Every scenario against the running floor and app servers; returns {scenario: result}."""
     connections = 16
     live_env = {"BODY_FILE": str(files["live"])}
@@ -208,6 +239,18 @@ def measure(floor: Gunicorn, server: Gunicorn, files: dict, orders_file: Path, s
                                 {"BODY_FILE": str(files["basket"]), "CHECKOUT_API_TOKEN": TOKEN},
                                 seconds, connections),
     }
+    if limit is not None:
+        limit_server, limit_orders = limit
+        limit_hook = limit_server.url + "/hooks/ivr/"
+        limit_body = files["live"].with_name("limit.json")
+        limit_body.write_text(json.dumps({"username": USERNAME, "password": PASSWORD, "orderNumber": "1"}))
+        expect(limit_hook + "pre_order/", limit_body, '"success": true')
+        scenarios["limit_pre_order"] = lambda: wrk(limit_hook + "pre_order/", "post_body.lua",
+                                                   {"BODY_FILE": str(limit_body)}, seconds, connections)
+        scenarios["limit_complete"] = lambda: wrk(limit_hook + "complete/", "complete.lua",
+                                                  {"ORDERS_FILE": str(limit_orders), "IVR_USERNAME": USERNAME,
+                                                   "IVR_PASSWORD": PASSWORD}, seconds, connections)
+        wrk(limit_hook + "pre_order/", "post_body.lua", {"BODY_FILE": str(limit_body)}, 5, connections)
     wrk(hook + "pre_order/", "post_body.lua", live_env, 5, connections)  # warm-up
     # Rounds: every scenario once per round, each compared with the floor of its own round, so a
     # noisy host (this one's CPU speed drifts by tens of percent) moves both sides together.
@@ -216,6 +259,10 @@ def measure(floor: Gunicorn, server: Gunicorn, files: dict, orders_file: Path, s
         for name, run in scenarios.items():
             runs[name].append(run())
     results = {name: summarize(rows, runs["floor"]) for name, rows in runs.items()}
+    if limit is not None:
+        # The app against the design's limit, round by round (../shared/bench/README.md).
+        results["to_limit"] = {hook_name: ratios_to(runs[hook_name], runs["limit_" + hook_name])
+                               for hook_name in ("pre_order", "complete")}
     if full:
         results["steady_300"] = hey_steady(hook + "pre_order/", str(files["live"]), 300, 30)
         results["memory"] = memory_over(server, hook + "pre_order/", files["live"], 100_000)
@@ -244,6 +291,12 @@ def summarize(rows: list[dict], floors: list[dict]) -> dict:
     }
 
 
+def ratios_to(rows: list[dict], limits: list[dict]) -> dict:
+    """The app's throughput as a fraction of the limit's, per round, and its median."""
+    ratios = [row["rps"] / limit["rps"] for row, limit in zip(rows, limits)]
+    return {"ratio": statistics.median(ratios), "ratios": ratios}
+
+
 def memory_over(server: Gunicorn, url: str, body_file: Path, total: int) -> dict:
     """Workers' resident memory after a warm-up, then after `total` more pre_order requests."""
     env = {"BODY_FILE": str(body_file)}
@@ -260,10 +313,18 @@ def report(label: str, results: dict) -> str:
     lines = [f"\n{label} (medians of the rounds)",
              "| scenario | requests/s | p50 ms | p99 ms | errors | × floor (min–max) |",
              "|---|---:|---:|---:|---:|---:|"]
-    for name in ("floor", "pre_order", "user_invalid", "complete", "checkout"):
+    for name in ("floor", "pre_order", "user_invalid", "complete", "checkout", "limit_pre_order",
+                 "limit_complete"):
+        if name not in results:
+            continue
         row = results[name]
         lines.append(f"| {name} | {row['rps']:.0f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} | "
                      f"{row['errors']} | {row['ratio']:.2f} ({min(row['ratios']):.2f}–{max(row['ratios']):.2f}) |")
+    if "to_limit" in results:
+        lines.append("\n| hook | × limit (median) | per round |\n|---|---:|---|")
+        for name, row in results["to_limit"].items():
+            rounds = ", ".join(f"{ratio:.2f}" for ratio in row["ratios"])
+            lines.append(f"| {name} | {row['ratio']:.2f} | {rounds} |")
     if "steady_300" in results:
         steady = results["steady_300"]
         lines.append(f"\npre_order at a steady 300/s: {steady.get('rps', 0):.0f} req/s, "
@@ -288,7 +349,8 @@ def main() -> None:
         folder = Path(folder)
         if args.only in (None, "postgres"):
             all_results["postgres"] = run_backend("postgres", prepare_postgres(), folder, args.seconds,
-                                                  args.rounds, 2, not args.quick)
+                                                  args.rounds, 2, not args.quick,
+                                                  with_limit=LIMIT_APP.exists())
             print(report("PostgreSQL + Redis, gunicorn 2 workers", all_results["postgres"]), flush=True)
         if args.only in (None, "sqlite"):
             # Without Redis, gunicorn.conf.py runs one worker (the in-process cache is per process).
