@@ -14,6 +14,9 @@ import socket
 import threading
 import time
 
+# How late a deadline may be enforced; also the least time between two wake-ups of the thread.
+TICK_SECONDS = 0.1
+
 
 class ReadGuard:
     """One request's read deadline: `expired` says whether the watchdog had to cut it."""
@@ -68,13 +71,17 @@ class Watchdog:
             with self.condition:
                 while not self.heap:
                     self.condition.wait()
-                deadline, _, guard = self.heap[0]
-                wait = deadline - time.monotonic()
+                wait = self.heap[0][0] - time.monotonic()
                 if wait > 0:
-                    self.condition.wait(wait)
+                    # Every finished request leaves its guard here until its deadline: waiting at
+                    # least a tick lets one wake-up clear all that fell due, not one per request.
+                    self.condition.wait(max(wait, TICK_SECONDS))
                     continue
-                heapq.heappop(self.heap)
-            guard.expire()
+                now, due = time.monotonic(), []
+                while self.heap and self.heap[0][0] <= now:
+                    due.append(heapq.heappop(self.heap)[2])
+            for guard in due:
+                guard.expire()
 
 
 WATCHDOG = Watchdog()
