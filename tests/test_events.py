@@ -80,8 +80,8 @@ def test_a_rolled_back_payment_leaves_no_event(webhook_app, monkeypatch):
     pre_order_id, number = new_pre_order(app)
     real_record_paid = ivr.record_paid
 
-    def crash_after_the_event(pre_order_id):
-        real_record_paid(pre_order_id)
+    def crash_after_the_event(*payment):
+        real_record_paid(*payment)
         raise RuntimeError("the process dies before the commit")
 
     monkeypatch.setattr(ivr, "record_paid", crash_after_the_event)

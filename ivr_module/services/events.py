@@ -17,7 +17,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from ..db import begin_write, db, rolled_back_on_error, utcnow
-from ..models import DeliveryState, EventType, IVREvent, PreOrder, PreOrderStatus
+from ..models import (
+    DeliveryState,
+    EventType,
+    IVREvent,
+    IVRTransaction,
+    PreOrder,
+    PreOrderLine,
+    PreOrderStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -77,14 +85,17 @@ def record_number_replaced(pre_order: PreOrder, old_number: Optional[str]) -> Op
     return record_event(EventType.NUMBER_REPLACED, pre_order, detail=f"replaces order number {old_number}")
 
 
-def record_paid(pre_order_id: Optional[int]) -> Optional[IVREvent]:
-    """`pre_order.paid`, in the payment's own transaction (the pre-order read with its transaction).
+def record_paid(pre_order_row, lines, transaction: dict) -> Optional[IVREvent]:
+    """`pre_order.paid`, in the payment's own transaction, from what the payment read and wrote.
 
-    None for a sandbox payment of a magic number, which has no pre-order.
+    `pre_order_row` and `lines` are the rows read under the payment's lock, `transaction` the
+    values it inserted. The payload is built on unattached copies of them: reading the pre-order
+    back through the ORM would cost three more queries on the hottest write.
     """
-    if pre_order_id is None:
-        return None
-    pre_order = db.session.get(PreOrder, pre_order_id, populate_existing=True)
+    pre_order = PreOrder(**pre_order_row._mapping)  # never added to the session
+    pre_order.status, pre_order.updated_at = PreOrderStatus.PAID.value, transaction["created_at"]
+    pre_order.lines = [PreOrderLine(**line._mapping) for line in lines]
+    pre_order.transaction = IVRTransaction(**transaction)
     return record_event(EventType.PAID, pre_order)
 
 

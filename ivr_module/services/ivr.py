@@ -5,12 +5,12 @@ Input parsing and the vendor's credentials are checked before these (hooks/, ven
 """
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..db import begin_write, db, rolled_back_on_error
+from ..db import begin_write, db, rolled_back_on_error, utcnow
 from ..metrics import PAYMENTS
 from ..models import (
     CASH_REGISTER,
@@ -22,9 +22,9 @@ from ..models import (
 )
 from ..models.pre_order import check_move
 from . import sandbox
+from .error_texts import HookError
 from .events import record_paid
 from .order_numbers import unknown_number_detail
-from .error_texts import HookError
 from .results import HookResult, refuse
 from .sessions import OrderSession, RetiredNumber, find_session, publish_session
 
@@ -144,8 +144,9 @@ def _record_payment(order_number: str, reference: str, staff_id: str, live: bool
         if isinstance(outcome, HookResult):
             db.session.rollback()
             return outcome
-        paid = _pay(db.session.connection(), outcome, reference, staff_id)
-        record_paid(paid.pre_order_id)  # the event commits with the payment, or not at all
+        paid, transaction = _pay(db.session.connection(), outcome.session, reference, staff_id)
+        # The event commits with the payment, or not at all.
+        record_paid(outcome.row, outcome.lines, transaction)
         db.session.commit()
     # Only a committed payment is published and counted.
     publish_session(paid)
@@ -181,12 +182,21 @@ RECORD_TRANSACTION = insert(TRANSACTIONS)
 MARK_PAID = (
     update(PRE_ORDERS)
     .where(PRE_ORDERS.c.id == bindparam("pre_order_id"))
-    .values(status=PreOrderStatus.PAID.value)
+    .values(status=PreOrderStatus.PAID.value, updated_at=bindparam("paid_at"))
 )
 
 
+@dataclass(frozen=True)
+class Payable:
+    """A pre-order locked for its payment: its row and lines as read under the lock, judged."""
+
+    row: object
+    lines: list
+    session: OrderSession
+
+
 def _check_payment(connection, order_number: str, reference: str, live: bool):
-    """The refusal or replay to answer, or the session of the locked pre-order to pay."""
+    """The refusal or replay to answer, or the locked pre-order to pay (a Payable)."""
     previous = connection.execute(ORDER_OF_REFERENCE, {"reference": reference, "live": live}).scalar()
     if previous is not None:
         return _replay(previous, order_number, reference)
@@ -206,7 +216,7 @@ def _check_payment(connection, order_number: str, reference: str, live: bool):
             return _replay(order_number, order_number, reference)
     session = OrderSession.build(pre_order, lines, paid_reference)
     refusal = _refuse_unless_live(session, order_number, HookError.SESSION_NOT_FOUND)
-    return refusal or _first_refusal(session) or session
+    return refusal or _first_refusal(session) or Payable(pre_order, lines, session)
 
 
 def _refuse_unheld_number(connection, order_number: str, live: bool) -> HookResult:
@@ -222,9 +232,11 @@ def _refuse_unheld_number(connection, order_number: str, live: bool) -> HookResu
     return _refuse_unless_live(None, order_number, HookError.SESSION_NOT_FOUND)
 
 
-def _pay(connection, session: OrderSession, reference: str, staff_id: str) -> OrderSession:
-    """Record the transaction and mark the pre-order paid; return the paid session."""
+def _pay(connection, session: OrderSession, reference: str, staff_id: str) -> tuple[OrderSession, dict]:
+    """Record the transaction and mark the pre-order paid; return the paid session and the
+    transaction's values as written."""
     check_move(session.pre_order_id, session.status, PreOrderStatus.PAID)
+    paid_at = utcnow()
     transaction = {
         "reference_number": reference,
         "order_number": session.order_number,
@@ -233,10 +245,11 @@ def _pay(connection, session: OrderSession, reference: str, staff_id: str) -> Or
         "currency": session.currency,
         "pre_order_id": session.pre_order_id,
         "live": session.live,
+        "created_at": paid_at,
     }
     connection.execute(RECORD_TRANSACTION, transaction)
-    connection.execute(MARK_PAID, {"pre_order_id": session.pre_order_id})
-    return replace(session, status=PreOrderStatus.PAID, paid_reference=reference)
+    connection.execute(MARK_PAID, {"pre_order_id": session.pre_order_id, "paid_at": paid_at})
+    return replace(session, status=PreOrderStatus.PAID, paid_reference=reference), transaction
 
 
 def _replay(recorded_for: str, order_number: str, reference: str) -> HookResult:
