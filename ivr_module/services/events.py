@@ -92,7 +92,9 @@ def record_paid(pre_order_row, lines, transaction: dict) -> Optional[IVREvent]:
     values it inserted. The payload is built on unattached copies of them: reading the pre-order
     back through the ORM would cost three more queries on the hottest write.
     """
-    pre_order = PreOrder(**pre_order_row._mapping)  # never added to the session
+    row = pre_order_row._mapping
+    # Unattached copies, never added to the session; the row may carry more than the table's columns.
+    pre_order = PreOrder(**{column.key: row[column] for column in PreOrder.__table__.columns})
     pre_order.status, pre_order.updated_at = PreOrderStatus.PAID.value, transaction["created_at"]
     pre_order.lines = [PreOrderLine(**line._mapping) for line in lines]
     pre_order.transaction = IVRTransaction(**transaction)

@@ -163,8 +163,13 @@ ORDER_OF_REFERENCE = select(TRANSACTIONS.c.order_number).where(
     TRANSACTIONS.c.reference_number == bindparam("reference"),
     TRANSACTIONS.c.live == bindparam("live"),  # references are unique per mode
 )
+# The row lock and the replay check in one round trip: a reference recorded before (by any
+# order) comes back beside the locked row. Seen as of before a lock wait; a racer's payment
+# of this very row shows in the row's status, read after the wait (see _check_payment).
 LOCK_PRE_ORDER = (
-    select(PRE_ORDERS).where(PRE_ORDERS.c.order_number == bindparam("order_number")).with_for_update()
+    select(PRE_ORDERS, ORDER_OF_REFERENCE.scalar_subquery().label("replay_of"))
+    .where(PRE_ORDERS.c.order_number == bindparam("order_number"))
+    .with_for_update(of=PRE_ORDERS)
 )
 LINES_OF = (
     select(LINES).where(LINES.c.pre_order_id == bindparam("pre_order_id")).order_by(LINES.c.position)
@@ -197,10 +202,11 @@ class Payable:
 
 def _check_payment(connection, order_number: str, reference: str, live: bool):
     """The refusal or replay to answer, or the locked pre-order to pay (a Payable)."""
-    previous = connection.execute(ORDER_OF_REFERENCE, {"reference": reference, "live": live}).scalar()
+    parameters = {"order_number": order_number, "reference": reference, "live": live}
+    pre_order = connection.execute(LOCK_PRE_ORDER, parameters).first()
+    previous = pre_order.replay_of if pre_order else connection.execute(ORDER_OF_REFERENCE, parameters).scalar()
     if previous is not None:
         return _replay(previous, order_number, reference)
-    pre_order = connection.execute(LOCK_PRE_ORDER, {"order_number": order_number}).first()
     if pre_order is not None and pre_order.live != live:  # the other mode's number: unknown here
         return _refuse_unless_live(None, order_number, HookError.SESSION_NOT_FOUND)
     if pre_order is None:
