@@ -212,11 +212,10 @@ def postgres_connect_args(transaction_pooling: bool) -> dict:
 
 
 def engine_options(uri: str, transaction_pooling: bool = False) -> dict:
-    """Pool settings: PostgreSQL connections are checked before use, so a restart heals."""
+    """Pool settings; idle PostgreSQL connections are checked before use (db.ping_idle_connections)."""
     if uri.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}}
     return {
-        "pool_pre_ping": True,
         "pool_size": 10,
         "max_overflow": 10,
         "pool_timeout": 10,

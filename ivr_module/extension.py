@@ -16,7 +16,7 @@ from . import config, request_scope
 from .admin import init_admin
 from .attempts import attempts_for_cache
 from .cache import CacheHealth, cache
-from .db import Base, configure_sqlite
+from .db import Base, configure_sqlite, ping_idle_connections
 from .remote_address import trusted_proxies_of
 from .services.hook_log import HookLogWriter
 from .services.sandbox import check_sandbox_settings
@@ -58,11 +58,14 @@ class IVRModule:
         """Configure and register everything on `app` (the app itself is not stored)."""
         for key, value in config.DEFAULTS.items():
             app.config.setdefault(key, value)
+        owns_database = self.db is None and "sqlalchemy" not in app.extensions
         db = self._database(app)
         state = app.extensions["ivr"] = IVRState(app, db)
         with app.app_context():
             if db.engine.dialect.name == "sqlite":
                 configure_sqlite(db.engine)
+            elif owns_database:  # a host's engine keeps the host's pool settings
+                ping_idle_connections(db.engine)
             state.hook_log = HookLogWriter(
                 db.engine.url.render_as_string(hide_password=False), app.config["IVR_TRANSACTION_POOLING"]
             )
