@@ -36,6 +36,8 @@ LIMIT_APP = Path(os.environ.get("BENCH_LIMIT_APP", ROOT.parent / "shared" / "ben
 LIMIT_REDIS_URL = os.environ.get("BENCH_LIMIT_REDIS", "redis://127.0.0.1:6379/10")
 LIMIT_ORDERS = 60000
 USERNAME, PASSWORD, TOKEN = "bench-ivr", "bench-ivr-password", "bench-checkout-token"
+VENDOR_ADDRESS = "127.0.0.1"  # wrk's own address: the allow-listed vendor
+OUTSIDER_ADDRESS = "203.0.113.9"  # a caller outside the allow-list, named by X-Forwarded-For
 
 
 def free_port() -> int:
@@ -179,7 +181,10 @@ def app_env(backend_env: dict) -> dict:
            if not key.startswith(("IVR_", "GUNICORN_")) and key != "REDIS_URL"}
     env.update(backend_env)
     env.update(IVR_ENV="production", SECRET_KEY="bench-" + "s" * 40, IVR_USERNAME=USERNAME,
-               IVR_PASSWORD=PASSWORD, CHECKOUT_API_TOKEN=TOKEN)
+               IVR_PASSWORD=PASSWORD, CHECKOUT_API_TOKEN=TOKEN,
+               # As docs/OPERATIONS.md sets production up: the vendor's address allow-listed (so
+               # never locked out), and the proxy in front trusted to name other callers.
+               IVR_ALLOWED_IPS=VENDOR_ADDRESS + "/32", IVR_TRUSTED_PROXIES="127.0.0.1/32")
     return env
 
 
@@ -232,6 +237,9 @@ def measure(floor: Gunicorn, server: Gunicorn, files: dict, orders_file: Path, s
         "floor": lambda: wrk(floor.url + "/hooks/ivr/pre_order/", "post_body.lua", live_env, seconds,
                              connections),
         "pre_order": lambda: wrk(hook + "pre_order/", "post_body.lua", live_env, seconds, connections),
+        # The same call from outside the allow-list: the lockout's count is kept around each check.
+        "pre_order_unlisted": lambda: wrk(hook + "pre_order/", "post_body.lua",
+                                          {**live_env, "FORWARDED_FOR": OUTSIDER_ADDRESS}, seconds, connections),
         "complete": lambda: wrk(hook + "complete/", "complete.lua",
                                 {"ORDERS_FILE": str(orders_file), "IVR_USERNAME": USERNAME,
                                  "IVR_PASSWORD": PASSWORD}, seconds, connections),
@@ -266,13 +274,13 @@ def measure(floor: Gunicorn, server: Gunicorn, files: dict, orders_file: Path, s
     if full:
         results["steady_300"] = hey_steady(hook + "pre_order/", str(files["live"]), 300, 30)
         results["memory"] = memory_over(server, hook + "pre_order/", files["live"], 100_000)
-    # Last: with the default lockout, the wrong password soon locks this address out.
+    # Last: with the default lockout, the wrong password soon locks the outsider's address out.
     expect(hook + "pre_order/", files["wrong"], "User invalid")
+    wrong_env = {"BODY_FILE": str(files["wrong"]), "FORWARDED_FOR": OUTSIDER_ADDRESS}
     floors, refused = [], []
     for _ in range(rounds):
         floors.append(scenarios["floor"]())
-        refused.append(wrk(hook + "pre_order/", "post_body.lua", {"BODY_FILE": str(files["wrong"])},
-                           seconds, connections))
+        refused.append(wrk(hook + "pre_order/", "post_body.lua", wrong_env, seconds, connections))
     results["user_invalid"] = summarize(refused, floors)
     return results
 
@@ -313,7 +321,7 @@ def report(label: str, results: dict) -> str:
     lines = [f"\n{label} (medians of the rounds)",
              "| scenario | requests/s | p50 ms | p99 ms | errors | × floor (min–max) |",
              "|---|---:|---:|---:|---:|---:|"]
-    for name in ("floor", "pre_order", "user_invalid", "complete", "checkout", "limit_pre_order",
+    for name in ("floor", "pre_order", "pre_order_unlisted", "user_invalid", "complete", "checkout", "limit_pre_order",
                  "limit_complete"):
         if name not in results:
             continue
