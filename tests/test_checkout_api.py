@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from ivr_module.models import PreOrder, PreOrderLine
-from tests.helpers import BASKET, BASKET_TOTAL, count_rows, pre_order_answer_failed
+from tests.helpers import API_TOKEN, BASKET, BASKET_TOTAL, count_rows, pre_order_answer_failed
 
 
 def opened(api, **changes):
@@ -287,3 +287,31 @@ def test_transactions_by_order_or_reference(api, hooks):
     assert Decimal(by_reference[0]["amount"]) == Decimal(BASKET_TOTAL)
     assert api.get("/transactions?order_number=nothing").get_json() == {"transactions": []}
     assert api.get("/transactions").status_code == 422
+
+
+def test_every_write_answers_what_a_fresh_read_then_finds(app_with):
+    # The writes answer from the pre-order they wrote, without reading it back; a second app
+    # (no pytest-flask context held open) makes each call a request of its own, as in production.
+    client = app_with().test_client()
+    headers = {"Authorization": f"Bearer {API_TOKEN}"}
+    opened = client.post("/api/pre-orders", json=BASKET, headers=headers).get_json()
+    path = f"/api/pre-orders/{opened['id']}"
+    writes = [
+        lambda: opened,
+        lambda: client.patch(path, json={"shipping_amount": "7.50"}, headers=headers).get_json(),
+        lambda: client.post(path + "/order-number", json={}, headers=headers).get_json(),
+        lambda: client.post(path + "/cancel", headers=headers).get_json(),
+    ]
+    for write, status in zip(writes, ["open", "open", "awaiting_payment", "cancelled"]):
+        answer = write()
+        assert answer["status"] == status
+        assert answer == client.get(path, headers=headers).get_json()
+
+
+def test_the_hosts_session_setting_is_left_as_it_was(app, api):
+    from ivr_module.db import db
+
+    opened = api.post("/pre-orders", json=BASKET).get_json()
+    api.post(f"/pre-orders/{opened['id']}/order-number", json={})
+    with app.app_context():
+        assert db.session().expire_on_commit is True

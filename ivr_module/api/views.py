@@ -44,13 +44,6 @@ def _live() -> bool:
     return auth.current_user() != SANDBOX
 
 
-def _own(pre_order_id: int) -> int:
-    """The id, if the pre-order is of the caller's mode; the other mode's is a 404, as unknown."""
-    if checkout.get_pre_order(pre_order_id).live != _live():
-        raise checkout.NotFound("not_found", f"no pre-order with id {pre_order_id}")
-    return pre_order_id
-
-
 @auth.error_handler
 def _unauthorized(status):
     return error_response(status, "unauthorized", "a valid bearer token is required")
@@ -82,26 +75,26 @@ def open_pre_order():
 @bp.get("/pre-orders/<int:pre_order_id>")
 def get_pre_order(pre_order_id):
     """Read a pre-order, with its status and, once paid, its transaction."""
-    return jsonify(pre_order_json(checkout.get_pre_order(_own(pre_order_id))))
+    return jsonify(pre_order_json(checkout.get_pre_order(pre_order_id, live=_live())))
 
 
 @bp.patch("/pre-orders/<int:pre_order_id>")
 def change_pre_order(pre_order_id):
     """Change a pre-order's lines, shipping, currency or payment option."""
-    return jsonify(pre_order_json(checkout.change_pre_order(_own(pre_order_id), _body())))
+    return jsonify(pre_order_json(checkout.change_pre_order(pre_order_id, _body(), live=_live())))
 
 
 @bp.post("/pre-orders/<int:pre_order_id>/order-number")
 def issue_order_number(pre_order_id):
     """Issue or re-issue the order number the customer keys in."""
-    pre_order, is_new = checkout.issue_order_number(_own(pre_order_id), _body())
+    pre_order, is_new = checkout.issue_order_number(pre_order_id, _body(), live=_live())
     return jsonify(pre_order_json(pre_order)), 201 if is_new else 200
 
 
 @bp.post("/pre-orders/<int:pre_order_id>/cancel")
 def cancel_pre_order(pre_order_id):
     """Cancel an unpaid pre-order."""
-    return jsonify(pre_order_json(checkout.cancel_pre_order(_own(pre_order_id))))
+    return jsonify(pre_order_json(checkout.cancel_pre_order(pre_order_id, live=_live())))
 
 
 @bp.get("/transactions")

@@ -115,20 +115,42 @@ def _check_total(pre_order: PreOrder) -> None:
 
 
 def commit_and_publish(pre_order: PreOrder) -> PreOrder:
-    """Commit, then replace the hooks' cached session if the pre-order has a number."""
+    """Commit, then replace the hooks' cached session if the pre-order has a number.
+
+    The pre-order stays loaded after the commit: this transaction wrote it under its row lock,
+    so it is what the database holds, and answering with it needs no second read.
+    """
     session = OrderSession.of(pre_order) if pre_order.order_number else None
-    db.session.commit()
+    _commit_keeping_loaded()
     if session is not None:
         publish_session(session)
     return pre_order
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring the session's objects (the host's session setting, restored)."""
+    session = db.session()
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire_on_commit
 
 
 def _not_found(pre_order_id: int) -> NotFound:
     return NotFound("not_found", f"no pre-order with id {pre_order_id}")
 
 
+def _of_mode(pre_order: Optional[PreOrder], live: Optional[bool]) -> bool:
+    """Whether a pre-order exists for a caller of this mode (None: any mode, e.g. the admin).
+
+    The checkout API's live token never sees sandbox pre-orders, nor the sandbox token live ones.
+    """
+    return pre_order is not None and (live is None or pre_order.live == live)
+
+
 @contextmanager
-def _locked(pre_order_id: int):
+def _locked(pre_order_id: int, live: Optional[bool] = None):
     """The pre-order, locked until commit, so concurrent writers and payments take turns."""
     if pre_order_id > MAX_ID:
         raise _not_found(pre_order_id)
@@ -137,7 +159,7 @@ def _locked(pre_order_id: int):
         pre_order = db.session.scalar(
             select(PreOrder).where(PreOrder.id == pre_order_id).with_for_update()
         )
-        if pre_order is None:
+        if not _of_mode(pre_order, live):
             raise _not_found(pre_order_id)
         yield pre_order
 
@@ -171,18 +193,18 @@ def open_pre_order(data: dict, live: bool = True) -> PreOrder:
         return commit_and_publish(pre_order)
 
 
-def get_pre_order(pre_order_id: int) -> PreOrder:
-    """The pre-order with this id."""
+def get_pre_order(pre_order_id: int, live: Optional[bool] = None) -> PreOrder:
+    """The pre-order with this id (of this mode, when `live` is given)."""
     pre_order = db.session.get(PreOrder, pre_order_id) if pre_order_id <= MAX_ID else None
-    if pre_order is None:
+    if not _of_mode(pre_order, live):
         raise _not_found(pre_order_id)
     return pre_order
 
 
-def change_pre_order(pre_order_id: int, data: dict) -> PreOrder:
+def change_pre_order(pre_order_id: int, data: dict, live: Optional[bool] = None) -> PreOrder:
     """Change the lines, shipping, currency or payment option of an unpaid pre-order."""
     given = _validated(PreOrderChange, data)
-    with _locked(pre_order_id) as pre_order:
+    with _locked(pre_order_id, live) as pre_order:
         _refuse_unless_changeable(pre_order, "changed")
         basket_before = pre_order.basket_fingerprint()
         if "lines" in given.model_fields_set:
@@ -262,7 +284,9 @@ def number_taken(number: str) -> bool:
     return db.session.scalar(select(or_(exists(held), exists(retired))))
 
 
-def issue_order_number(pre_order_id: int, data: Optional[dict] = None) -> tuple[PreOrder, bool]:
+def issue_order_number(
+    pre_order_id: int, data: Optional[dict] = None, live: Optional[bool] = None
+) -> tuple[PreOrder, bool]:
     """Issue (or re-issue) the order number: snapshot the basket, start its time to live.
 
     Returns the pre-order and whether the number is new. Re-issuing an unchanged basket keeps
@@ -271,7 +295,7 @@ def issue_order_number(pre_order_id: int, data: Optional[dict] = None) -> tuple[
     """
     given = _validated(IssueInput, data if data is not None else {})
     try:
-        with _locked(pre_order_id) as pre_order:
+        with _locked(pre_order_id, live) as pre_order:
             _refuse_unless_changeable(pre_order, "issued an order number")
             _refuse_unless_payable(pre_order)
             previous_number = pre_order.order_number
@@ -293,9 +317,9 @@ def issue_order_number(pre_order_id: int, data: Optional[dict] = None) -> tuple[
     return pre_order, is_new
 
 
-def cancel_pre_order(pre_order_id: int, reason: Optional[str] = None) -> PreOrder:
+def cancel_pre_order(pre_order_id: int, reason: Optional[str] = None, live: Optional[bool] = None) -> PreOrder:
     """Cancel an unpaid pre-order (recording who and why); the hooks then answer `Order Not Found`."""
-    with _locked(pre_order_id) as pre_order:
+    with _locked(pre_order_id, live) as pre_order:
         try:
             changed = pre_order.move_to(PreOrderStatus.CANCELLED)
         except IllegalStatusMove as refused:
