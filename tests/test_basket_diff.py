@@ -79,7 +79,8 @@ def test_a_changed_line_gives_old_value_new_value_and_effect(old, new, kind, old
 
 
 def test_several_fields_of_one_line_each_have_an_effect_that_adds_up_to_the_lines_change():
-    old, new = line(quantity=2, unit_price="10.00", discount="1.00"), line(quantity=3, unit_price="8.00", discount="2.50")
+    old = line(quantity=2, unit_price="10.00", discount="1.00")
+    new = line(quantity=3, unit_price="8.00", discount="2.50")
     diff = diff_baskets(basket(old), basket(new))
     # Quantity at the old price, then the price at the new quantity, then the discount.
     assert rows(diff) == [
