@@ -6,8 +6,11 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 
+from ivr_module.admin.basket_change import basket_change
 from ivr_module.db import db
+from ivr_module.demo import DEMO_ORDERS
 from ivr_module.models import HookCall, PreOrder, RetiredOrderNumber
+from ivr_module.services.basket_diff import ChangeKind
 from ivr_module.services.basket_snapshot import load_basket
 from ivr_module.services.error_texts import HookError
 from tests.helpers import BASKET, CASH_REGISTER_OPTION
@@ -178,3 +181,34 @@ def test_other_failures_show_no_diff(app, staff, client, make_pre_order, api, ho
     response = client.get(f"/admin/failed-attempts/details/?id={failed_call_id(app, number)}")
     assert response.status_code == 200 and "payment_option_null" in response.text
     assert diff_section(response.text) is None
+
+
+# --- The demo data ---------------------------------------------------------------------------
+
+
+def test_the_demo_has_a_basket_changed_order_whose_diff_shows_every_kind_of_line_change(
+    app, runner, staff, client
+):
+    assert runner.invoke(args=["ivr", "demo"]).exit_code == 0
+    number = DEMO_ORDERS[1].order_number
+    staff.login("support")
+    page = client.get(f"/admin/lookup?order_number={number}").text
+    kinds = [kind for kind, *_ in diff_rows(page)]
+    assert kinds == ["Quantity", "Unit price", "Discount", "Line removed", "Line added", "Shipping"]
+    # Its logged Basket Changed call shows the same diff.
+    details = client.get(f"/admin/failed-attempts/details/?id={failed_call_id(app, number)}").text
+    assert diff_rows(details) == diff_rows(page)
+
+
+def test_generated_basket_changed_orders_keep_the_basket_they_had_at_issue(app, runner):
+    args = ["ivr", "generate-data", "--hook-calls", "300", "--transactions", "100", "--days", "2", "--seed", "8"]
+    assert runner.invoke(args=args).exit_code == 0
+    with app.app_context():
+        changed = [p for p in db.session.scalars(select(PreOrder)) if p.basket_changed]
+        assert changed
+        for pre_order in changed:
+            diff = basket_change(pre_order).diff
+            first = pre_order.lines[0]
+            assert [(c.kind, c.old, c.new) for c in diff.changes] == [
+                (ChangeKind.QUANTITY, first.quantity + 1, first.quantity)
+            ]
