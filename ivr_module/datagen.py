@@ -20,6 +20,7 @@ from sqlalchemy import func, insert, select, text
 from .db import db, utcnow
 from .models import CASH_REGISTER, HookCall, IVRTransaction, PreOrder, PreOrderLine, PreOrderStatus
 from .models.pre_order import basket_amount, basket_fingerprint
+from .services.basket_snapshot import basket_of, dump_basket
 from .services.failure_codes import failure_code
 from .services.order_numbers import with_check_digit
 from .services.error_texts import HookError
@@ -209,15 +210,32 @@ class Generator:
         changes = {
             "cancelled": {"status": PreOrderStatus.CANCELLED.value},
             "expired": {},
-            "basket": {"basket_snapshot": "0" * 64},
+            "basket": {},  # its snapshot is written below
             "no option": {"payment_option_slug": None, "payment_option_name": None, "payment_type": None},
             "card": {"payment_option_slug": "credit-card", "payment_option_name": "Credit card",
                      "payment_type": "credit_card"},
         }[how[0]]
         status = changes.pop("status", PreOrderStatus.AWAITING_PAYMENT.value)
-        order, _id = self._pre_order(self._moment(day_start), status, **changes)
+        order, pre_order_id = self._pre_order(self._moment(day_start), status, **changes)
+        if how[0] == "basket":
+            self._snapshot_of_an_earlier_basket(pre_order_id)
         order.how = how
         return order
+
+    def _snapshot_of_an_earlier_basket(self, pre_order_id: int) -> None:
+        """A changed basket's snapshot: at issue it held one more of its first line.
+
+        The snapshot keeps the basket's lines too, so the admin shows how it changed.
+        """
+        pre_order, lines = self.counters.rows[PreOrder][-1], []
+        for line in reversed(self.counters.rows[PreOrderLine]):  # its lines were queued last
+            if line["pre_order_id"] != pre_order_id:
+                break
+            lines.insert(0, SimpleNamespace(**line))
+        lines[0] = SimpleNamespace(**{**vars(lines[0]), "quantity": lines[0].quantity + 1})
+        earlier = basket_of(lines, pre_order["shipping_amount"], pre_order["currency"])
+        pre_order["basket_snapshot"] = basket_fingerprint(earlier.lines, earlier.shipping_amount, earlier.currency)
+        pre_order["snapshot_basket"] = dump_basket(earlier)
 
     def _agent(self) -> str:
         return f"agent-{self.rng.randint(1, 40)}"

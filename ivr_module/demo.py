@@ -33,6 +33,17 @@ def _change_basket(pre_order_id):
     checkout.change_pre_order(pre_order_id, {"shipping_amount": "0.00"})
 
 
+# Demo 2's basket after issue: every kind of line change, so its lookup shows a full diff.
+CHANGED_LINES = [
+    {**DEMO_BASKET["lines"][0], "quantity": 3, "unit_price": "139.90", "discount": "30.00"},
+    {"sku": "CAP-LOGO", "name": "Cap with logo", "quantity": 1, "unit_price": "119.00"},
+]
+
+
+def _change_lines_and_shipping(pre_order_id):
+    checkout.change_pre_order(pre_order_id, {"lines": CHANGED_LINES, "shipping_amount": "0.00"})
+
+
 def _clear_payment_option(pre_order_id):
     checkout.change_pre_order(pre_order_id, {"payment_option": None})
 
@@ -82,7 +93,7 @@ class DemoOrder:
 
 DEMO_ORDERS = (
     DemoOrder(1, "success: pre_order reads the basket, complete records the payment"),
-    DemoOrder(2, "Basket Changed (shipping changed after issue)", _change_basket),
+    DemoOrder(2, "Basket Changed (lines and shipping changed after issue)", _change_lines_and_shipping),
     DemoOrder(3, "PaymentOption is null (option cleared after issue)", _clear_payment_option),
     DemoOrder(4, "PaymentOption is not valid... (credit card)", _other_payment_type),
     DemoOrder(5, "Order Not Found (cancelled)", _cancel),

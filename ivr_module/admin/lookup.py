@@ -14,6 +14,7 @@ from ..services.checkout import find_transactions
 from ..services.failure_hints import hint_for
 from ..services.order_numbers import unknown_number_detail
 from .access import SecuredView
+from .basket_change import BasketChange, basket_change
 from .timeline import TimelineEntry, build_timeline
 from .test_data import shown_rows, test_data_shown
 
@@ -51,12 +52,19 @@ class OrderStory:
         return hint_for(self.hook_calls[-1].error_code, current_app.config["IVR_DEFAULT_LOCALE"])
 
     @property
+    def basket_change(self) -> Optional[BasketChange]:
+        """How the basket changed since this number was issued, if it did (or the number was replaced)."""
+        if self.pre_order is None or not (self.retired or self.pre_order.basket_changed):
+            return None
+        return basket_change(self.pre_order, self.retired)
+
+    @property
     def unknown_reason(self) -> str:
         """Why no pre-order has this number: a failed check digit hints at a typo."""
         return unknown_number_detail(self.order_number)
 
 
-def _pre_order_of(order_number: str) -> tuple[Optional[PreOrder], Optional[RetiredOrderNumber]]:
+def pre_order_of(order_number: str) -> tuple[Optional[PreOrder], Optional[RetiredOrderNumber]]:
     """The pre-order holding the number, or the one that held it before a basket change."""
     # Its transaction is read with any others recorded for the number, not loaded here.
     query = select(PreOrder).where(shown_rows(PreOrder)).options(lazyload(PreOrder.transaction))
@@ -71,7 +79,7 @@ def _pre_order_of(order_number: str) -> tuple[Optional[PreOrder], Optional[Retir
 
 def _story_of(order_number: str) -> OrderStory:
     story = OrderStory(asked=order_number, order_number=order_number)
-    story.pre_order, story.retired = _pre_order_of(order_number)
+    story.pre_order, story.retired = pre_order_of(order_number)
     calls = db.session.scalars(
         select(HookCall)
         .where(HookCall.order_number == order_number, shown_rows(HookCall))

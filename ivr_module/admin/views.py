@@ -25,6 +25,8 @@ from ..services.failure_codes import FailureCode
 from ..services.failure_hints import ensure_hint_rows, hint_for
 from ..services.error_texts import HookError
 from .access import ADMIN_ONLY, AdminForm, SecuredView
+from .basket_change import BasketChange, basket_change
+from .lookup import pre_order_of
 from .staff import current_staff, log_in
 from .filters import PreOrderStatusFilter, time_filters
 from .formatting import EXPORT_TYPE_FORMATTERS, LIST_TYPE_FORMATTERS, order_number_column
@@ -33,6 +35,8 @@ from .test_data import shown_rows, with_test_badge
 logger = logging.getLogger(__name__)
 
 ENDPOINTS = ("pre_order", "complete")
+# Failures a basket change explains: its diff is shown on their details page.
+BASKET_CHANGE_CODES = (FailureCode.BASKET_CHANGED, FailureCode.ORDER_NOT_FOUND_REPLACED)
 MAX_REASON = 500
 
 
@@ -199,6 +203,7 @@ class TransactionView(ReadOnlyModelView):
 class FailedAttemptView(ReadOnlyModelView):
     """The hook-call log's failures, newest first: what the vendor was told, and why."""
 
+    details_template = "ivr_admin/failed_attempt_details.html"
     # No count(*) per page: the log grows to millions of rows.
     simple_list_pager = True
     column_list = (
@@ -246,6 +251,13 @@ class FailedAttemptView(ReadOnlyModelView):
     def get_one(self, id):
         """A failure by id (a success is not on this list)."""
         return self.get_query().filter(HookCall.id == self.parse_id(id)).one_or_none()
+
+    def basket_change_of(self, call: HookCall) -> BasketChange | None:
+        """For a call refused because the basket changed (or its number was replaced): how it changed."""
+        if call.error_code not in BASKET_CHANGE_CODES or not call.order_number:
+            return None
+        pre_order, retired = pre_order_of(call.order_number)
+        return basket_change(pre_order, retired) if pre_order is not None else None
 
 
 def _hint_text(code: str | None, part: str) -> str:

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Optional
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, and_, case, true
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, and_, case, true
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -113,6 +113,9 @@ class PreOrder(Base):
     payment_type: Mapped[Optional[str]] = mapped_column(String(64))
     # Fingerprint of the basket taken when the order number was last issued.
     basket_snapshot: Mapped[Optional[str]] = mapped_column(String(64))
+    # The basket itself at that issue, as JSON (services/basket_snapshot.py), so support can see
+    # how it changed; None for numbers issued before it was kept.
+    snapshot_basket: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # False: opened with the checkout API's sandbox token; only sandbox hook calls see it.

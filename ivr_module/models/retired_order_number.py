@@ -1,8 +1,9 @@
 """A retired order number: one replaced after a basket change, never paid or issued again."""
 
 from datetime import datetime
+from typing import Optional
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, utcnow
@@ -25,6 +26,9 @@ class RetiredOrderNumber(Base):
     # The number issued in its place (which may itself be retired later).
     replaced_by: Mapped[str] = mapped_column(String(64))
     retired_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The basket this number named (its pre-order's snapshot_basket when it was retired), so a
+    # lookup of the old number can still show how the basket changed; None if none was kept.
+    snapshot_basket: Mapped[Optional[str]] = mapped_column(Text)
 
     pre_order: Mapped[PreOrder] = relationship()
 

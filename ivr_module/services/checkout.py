@@ -28,6 +28,7 @@ from ..models import (
 )
 from ..models.pre_order import ALLOWED_MOVES
 from .audit import record_action
+from .basket_snapshot import current_basket, dump_basket
 from .checkout_input import (
     MAX_AMOUNT,
     NOT_TEXT,
@@ -257,7 +258,12 @@ def _assign_number(pre_order: PreOrder, brought: Optional[str]) -> Optional[Reti
     pre_order.order_number = number
     if current is None:
         return None
-    retired = RetiredOrderNumber(order_number=current, pre_order_id=pre_order.id, replaced_by=number)
+    retired = RetiredOrderNumber(
+        order_number=current,
+        pre_order_id=pre_order.id,
+        replaced_by=number,
+        snapshot_basket=pre_order.snapshot_basket,  # still the old issue's: taken after this
+    )
     db.session.add(retired)
     logger.info("order number %s of pre-order %s replaced by %s after a basket change",
                 current, pre_order.id, number)
@@ -302,6 +308,7 @@ def issue_order_number(
             retired = _assign_number(pre_order, given.order_number)
             is_new = pre_order.order_number != previous_number
             pre_order.basket_snapshot = pre_order.basket_fingerprint()
+            pre_order.snapshot_basket = dump_basket(current_basket(pre_order))
             ttl = timedelta(seconds=current_app.config["IVR_ORDER_TTL_SECONDS"])
             pre_order.expires_at = utcnow() + ttl
             pre_order.move_to(PreOrderStatus.AWAITING_PAYMENT)
