@@ -186,6 +186,7 @@ def open_pre_order(data: dict, live: bool = True) -> PreOrder:
             shipping_amount=given.shipping_amount,
             lines=_build_lines(given.lines),
             live=live,
+            transaction=None,  # known, so answering with the new pre-order does not look it up
         )
         _set_payment_option(pre_order, given.payment_option)
         _check_total(pre_order)
