@@ -27,6 +27,9 @@ DEFAULTS = {
     "IVR_LOCKOUT_SECONDS": 900,
     "IVR_TRUSTED_PROXIES": 0,
     "IVR_DEFAULT_CURRENCY": "TRY",
+    # The home country's calling code, digits only: the admin's phone search drops it (and a
+    # leading 0), so "+90 532 …", "0532 …" and "532 …" find one customer.
+    "IVR_PHONE_COUNTRY_CODE": "90",
     "IVR_TIMEZONE": "UTC",
     # The language of the admin's caller hints (en or tr).
     "IVR_DEFAULT_LOCALE": "en",

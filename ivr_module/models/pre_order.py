@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Optional
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, and_, case, true
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, and_, case, true
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CASH_REGISTER = "cash_register"
+PHONE_KEY = String(20).with_variant(String(20, collation="C"), "postgresql")
 
 
 class PreOrderStatus(enum.StrEnum):
@@ -100,6 +101,9 @@ class PreOrder(Base):
         CheckConstraint(
             "status IN ('open', 'awaiting_payment', 'paid', 'cancelled')", name="status"
         ),
+        # The admin's search (services/order_search.py): a phone by its last digits, an email.
+        Index("ix_ivr_pre_orders_customer_phone_key", "customer_phone_key"),
+        Index("ix_ivr_pre_orders_customer_email", "customer_email"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,6 +124,14 @@ class PreOrder(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # False: opened with the checkout API's sandbox token; only sandbox hook calls see it.
     live: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # The customer's contact as the checkout gave it (email lower-cased), for support's search;
+    # never written to the hook-call log, events or the application log.
+    customer_name: Mapped[Optional[str]] = mapped_column(String(128))
+    customer_phone: Mapped[Optional[str]] = mapped_column(String(32))
+    customer_email: Mapped[Optional[str]] = mapped_column(String(254))
+    # The phone's national digits reversed (services/customer_contact.py): "ends with" becomes
+    # an indexed prefix search. Byte order ("C") on PostgreSQL, as SQLite compares anyway.
+    customer_phone_key: Mapped[Optional[str]] = mapped_column(PHONE_KEY)
 
     lines: Mapped[list["PreOrderLine"]] = relationship(
         back_populates="pre_order",

@@ -1,0 +1,73 @@
+"""The customer's contact on a pre-order: phone numbers as the search reads them, and who saw them.
+
+A phone number is searched by its national digits: `+90 532 123 45 34`, `0532 123 45 34` and
+`5321234534` are one number. They are stored reversed (the search key), so "ends with these
+digits" is a prefix search an ordinary index answers, on SQLite and PostgreSQL alike.
+"""
+
+from typing import Optional
+
+from ..db import db
+from ..models import PreOrder
+from .audit import record_action
+
+# A number written without its country code still has at least this many digits after it
+# (Turkey's national numbers have ten): "905321234534" loses its 90, "9012345678" keeps it.
+NATIONAL_DIGITS = 10
+CONTACT_VIEWED = "contact_viewed"
+
+
+def phone_digits(phone: str) -> str:
+    """The digits of a phone number, nothing else."""
+    return "".join(character for character in phone if character.isascii() and character.isdigit())
+
+
+def is_international(phone: str) -> bool:
+    """Whether the number is written with its country code (`+` or the `00` prefix)."""
+    text = phone.strip()
+    return text.startswith("+") or phone_digits(text).startswith("00")
+
+
+def national_digits(phone: str, country_code: str) -> str:
+    """The digits that name the line at home: no `+`, spaces, home country code or leading 0.
+
+    A number of another country keeps its country code: it is searched by its last digits,
+    which it still ends with.
+    """
+    digits = phone_digits(phone)
+    if not phone.strip().startswith("+") and digits.startswith("00"):
+        digits = digits[2:]
+    with_code = digits.startswith(country_code) and len(digits) - len(country_code) >= NATIONAL_DIGITS
+    if digits.startswith(country_code) and (is_international(phone) or with_code):
+        return digits[len(country_code):]
+    if is_international(phone):
+        return digits
+    return digits.lstrip("0")
+
+
+def phone_search_key(phone: Optional[str], country_code: str) -> Optional[str]:
+    """The stored search key: the national digits reversed (None without a phone)."""
+    if not phone:
+        return None
+    return national_digits(phone, country_code)[::-1] or None
+
+
+def set_customer(pre_order: PreOrder, customer, country_code: str) -> None:
+    """Store the customer's name, phone and email (None clears them) with the phone's search key."""
+    pre_order.customer_name = customer.name if customer else None
+    pre_order.customer_phone = customer.phone if customer else None
+    pre_order.customer_email = customer.email if customer else None
+    pre_order.customer_phone_key = phone_search_key(pre_order.customer_phone, country_code)
+
+
+def has_contact(pre_order: Optional[PreOrder]) -> bool:
+    """Whether the pre-order holds any of the customer's contact details."""
+    return pre_order is not None and any(
+        (pre_order.customer_name, pre_order.customer_phone, pre_order.customer_email)
+    )
+
+
+def record_contact_view(pre_order: PreOrder) -> None:
+    """Audit one unmasked view of a customer's contact (who, when, which order) and commit it."""
+    record_action(CONTACT_VIEWED, pre_order)
+    db.session.commit()
