@@ -8,11 +8,11 @@ HIDDEN = "*"
 
 
 def _grouped(digits: str) -> str:
-    """Digits in the groups they are read out in: 3 3 2 2 for ten, else threes and a final two."""
+    """Digits in the groups they are read out in: 3 3 2 2 for ten, else threes ending in a two."""
     if len(digits) == 10:
         sizes = (3, 3, 2, 2)
     else:
-        sizes = (3,) * ((len(digits) - 2) // 3) + ((len(digits) - 2) % 3,) + (2,)
+        sizes = ((len(digits) - 2) % 3,) + (3,) * ((len(digits) - 2) // 3) + (2,)
     groups, start = [], 0
     for size in sizes:
         if size:
