@@ -195,15 +195,16 @@ class Generator:
         # The basket's functions read lines by attribute, as they read model objects.
         lines = [SimpleNamespace(**line) for line in basket]
         expiry = opened + timedelta(hours=1)
+        number = order_number_of(pre_order_id)
         self.counters.rows[PreOrder].append({
-            "id": pre_order_id, "status": status, "order_number": order_number_of(pre_order_id),
+            "id": pre_order_id, "status": status, "order_number": number, "order_number_key": number[::-1],
             "expires_at": expiry, "currency": currency, "shipping_amount": shipping,
             "payment_option_slug": "pay-by-phone", "payment_option_name": "Pay by phone",
             "payment_type": CASH_REGISTER, "basket_snapshot": _fingerprint(lines, shipping, currency),
             "created_at": opened, "updated_at": opened, **self._customer(), **changes,
         })
         amount = basket_amount(lines, shipping)
-        return Order(order_number_of(pre_order_id), opened, expiry, amount, currency), pre_order_id
+        return Order(number, opened, expiry, amount, currency), pre_order_id
 
     def _customer(self) -> dict:
         """A customer's contact columns: a name, a mobile number, mostly an email."""

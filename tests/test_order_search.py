@@ -202,3 +202,32 @@ def test_contact_never_reaches_the_logs_the_hook_calls_or_events(app, staff, cli
         payloads = db.session.scalars(select(IVREvent.payload)).all()
     assert len(calls) == 2 and payloads  # the flow ran: both calls logged, events raised
     assert not [secret for secret in secrets for text in calls + payloads if secret in text]
+
+
+def test_every_order_number_keeps_its_reversed_search_key(app, make_pre_order, api):
+    pre_order_id, first = make_pre_order()
+    api.patch(f"/pre-orders/{pre_order_id}", json={"shipping_amount": "0"})
+    second = api.post(f"/pre-orders/{pre_order_id}/order-number", json={}).get_json()["order_number"]
+    with app.app_context():
+        pre_order = db.session.get(PreOrder, pre_order_id)
+        assert second != first and pre_order.order_number_key == second[::-1]
+        pre_order.order_number = None
+        assert pre_order.order_number_key is None
+
+
+def test_migration_0011_gives_existing_order_numbers_their_keys(app):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    with app.app_context():
+        db.session.remove()
+        downgrade(revision="0010")
+        with db.engine.begin() as connection:
+            for number in ("7000000013", None):
+                connection.execute(text(
+                    "INSERT INTO ivr_pre_orders (status, order_number, currency, shipping_amount, created_at,"
+                    " updated_at, live) VALUES ('open', :number, 'TRY', 0, :now, :now, :live)"
+                ), {"number": number, "now": utcnow(), "live": True})
+        upgrade()
+        keys = db.session.execute(select(PreOrder.order_number, PreOrder.order_number_key)).all()
+    assert sorted(keys, key=str) == sorted([("7000000013", "3100000007"), (None, None)], key=str)

@@ -43,8 +43,8 @@ class SearchResult:
 def _prefix_range(column, prefix: str):
     """`column` starts with the digits `prefix`, as a range an ordinary index answers.
 
-    The key holds digits only and compares in byte order, so the strings starting with
-    "4353" are those from "4353" up to, not including, "4354".
+    The key compares in byte order, so the strings starting with "4353" are those from "4353"
+    up to, not including, "4354", whatever follows.
     """
     stripped = prefix.rstrip("9")
     if not stripped:  # all nines: nothing sorts after them
@@ -64,9 +64,7 @@ def _criteria(asked: str, country_code: str) -> list[tuple[str, object]]:
             criteria.append(("phone", _prefix_range(PreOrder.customer_phone_key, national[::-1])))
         digits = asked.replace(" ", "")
         if digits.isdigit() and len(digits) >= MIN_DIGITS:
-            # Not indexed: order numbers are read from their end only here, and a support
-            # search may read the table (docs/DECISIONS.md).
-            criteria.append(("order number", PreOrder.order_number.like(f"%{digits}")))
+            criteria.append(("order number", _prefix_range(PreOrder.order_number_key, digits[::-1])))
     return criteria
 
 
