@@ -168,6 +168,13 @@ def check_webhook_settings(config) -> None:
         raise ConfigError("IVR_WEBHOOK_SECRET is not whsec_ followed by base64") from None
 
 
+def check_phone_country_code(config) -> None:
+    """The home calling code is 1 to 3 digits, no `+`: the phone search compares digits only."""
+    code = str(config.get("IVR_PHONE_COUNTRY_CODE"))
+    if not (code.isascii() and code.isdigit() and 1 <= len(code) <= 3):
+        raise ConfigError(f"IVR_PHONE_COUNTRY_CODE must be 1 to 3 digits without +, e.g. 90, got {code!r}")
+
+
 def api_tokens(config) -> list[tuple[str, str]]:
     """(name, token) pairs: CHECKOUT_API_TOKENS ("name:token,...") and CHECKOUT_API_TOKEN ("checkout")."""
     pairs = []

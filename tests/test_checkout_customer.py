@@ -25,6 +25,8 @@ CUSTOMER = {"name": "Ayşe Yılmaz", "phone": "+90 532 123 45 34", "email": "Ays
         ("  532  123 45 34 ", "5321234534"),
         ("4534", "4534"),  # the last digits, as support types them
         ("9012", "9012"),  # too short to hold a country code
+        ("0123", "0123"),  # the last digits, not a trunk 0
+        ("0212 555 01 99", "2125550199"),
         ("+44 7700 900123", "447700900123"),  # another country keeps its code
     ],
 )
@@ -34,7 +36,7 @@ def test_phone_numbers_are_read_as_their_national_digits(typed, national):
 
 def test_the_search_key_is_the_national_digits_reversed():
     assert phone_search_key("+90 532 123 45 34", "90") == "4354321235"
-    assert phone_search_key(None, "90") is None and phone_search_key("0", "90") is None
+    assert phone_search_key(None, "90") is None and phone_search_key("", "90") is None
 
 
 @pytest.mark.parametrize(

@@ -231,3 +231,14 @@ def test_migration_0011_gives_existing_order_numbers_their_keys(app):
         upgrade()
         keys = db.session.execute(select(PreOrder.order_number, PreOrder.order_number_key)).all()
     assert sorted(keys, key=str) == sorted([("7000000013", "3100000007"), (None, None)], key=str)
+
+
+def test_the_home_country_code_is_a_setting(app_with):
+    from ivr_module.services import checkout
+
+    other = app_with(IVR_PHONE_COUNTRY_CODE="44")
+    with other.app_context():
+        opened = checkout.open_pre_order({**BASKET, "customer": {"phone": "+44 7700 900123"}})
+        assert opened.customer_phone_key == "3210090077"
+        for typed in ("07700 900123", "+44 7700 900123", "0123"):
+            assert [match.pre_order.id for match in search_orders(typed, "44").matches] == [opened.id]

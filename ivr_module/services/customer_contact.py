@@ -11,8 +11,8 @@ from ..db import db
 from ..models import PreOrder
 from .audit import record_action
 
-# A number written without its country code still has at least this many digits after it
-# (Turkey's national numbers have ten): "905321234534" loses its 90, "9012345678" keeps it.
+# A whole national number has this many digits (Turkey's have ten): "905321234534" loses its
+# 90 and "05321234534" its trunk 0, while "9012345678" and "0123" are digits to match as typed.
 NATIONAL_DIGITS = 10
 CONTACT_VIEWED = "contact_viewed"
 
@@ -40,9 +40,9 @@ def national_digits(phone: str, country_code: str) -> str:
     with_code = digits.startswith(country_code) and len(digits) - len(country_code) >= NATIONAL_DIGITS
     if digits.startswith(country_code) and (is_international(phone) or with_code):
         return digits[len(country_code):]
-    if is_international(phone):
-        return digits
-    return digits.lstrip("0")
+    if is_international(phone) or len(digits) <= NATIONAL_DIGITS:
+        return digits  # "0123" is the end of a number, not a trunk 0 before one
+    return digits.removeprefix("0")
 
 
 def phone_search_key(phone: Optional[str], country_code: str) -> Optional[str]:
