@@ -120,8 +120,8 @@ def test_a_bad_customer_is_refused_naming_the_field_and_not_the_value(app, api, 
     assert response.status_code == 422
     error = response.get_json()["error"]
     assert (error["field"], error["problems"][0]["message"]) == (field, message)
-    if isinstance(customer, dict) and customer.get("phone") and isinstance(customer["phone"], str):
-        assert customer["phone"] not in response.text  # no personal data echoed back
+    typed = customer.values() if isinstance(customer, dict) else [customer]
+    assert not [value for value in typed if isinstance(value, str) and value and value in response.text]
     with app.app_context():
         assert db.session.scalar(select(PreOrder.id)) is None  # nothing half-written
 
