@@ -242,3 +242,17 @@ def test_the_home_country_code_is_a_setting(app_with):
         assert opened.customer_phone_key == "3210090077"
         for typed in ("07700 900123", "+44 7700 900123", "0123"):
             assert [match.pre_order.id for match in search_orders(typed, "44").matches] == [opened.id]
+
+
+def test_the_last_digits_match_the_end_of_an_order_number_and_nothing_after_nines(app, make_pre_order):
+    from ivr_module.services import checkout
+
+    made = {}
+    for number in ("ORDER-X", "ORDER-99999", "1239999", "12399990", "99991239"):
+        pre_order_id, _ = make_pre_order(issue=False)
+        with app.app_context():
+            checkout.issue_order_number(pre_order_id, {"order_number": number})
+        made[pre_order_id] = number
+    with app.app_context():
+        found = {made[match.pre_order.id] for match in search_orders("9999", "90").matches}
+    assert found == {"ORDER-99999", "1239999"}

@@ -189,14 +189,14 @@ class LookupView(SecuredView, BaseView):
     def index(self):
         """GET: the story of the number asked (an order or reference number); POST: a search."""
         if request.method == "POST":
-            return self.search(request.form.get("q", "").strip())
+            return self._search_or_open(request.form.get("q", "").strip())
         asked = request.args.get("order_number", "").strip()
         story = find_story(asked) if asked else None
         if story is not None and has_contact(story.pre_order):
             record_contact_view(story.pre_order)  # shown whole on this page: who saw it, when
         return self.render("ivr_admin/lookup.html", asked=asked, story=story, has_contact=has_contact)
 
-    def search(self, asked: str):
+    def _search_or_open(self, asked: str):
         """An order or reference number on record opens its page; anything else is searched for.
 
         The search is a POST so a phone or email typed stays out of URLs and access logs.

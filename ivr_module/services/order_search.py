@@ -41,15 +41,12 @@ class SearchResult:
 
 
 def _prefix_range(column, prefix: str):
-    """`column` starts with the digits `prefix`, as a range an ordinary index answers.
+    """`column` starts with `prefix`, as a range an ordinary index answers.
 
-    The key compares in byte order, so the strings starting with "4353" are those from "4353"
-    up to, not including, "4354", whatever follows.
+    The keys compare in byte order, so the strings starting with "4359" are those from "4359"
+    up to, not including, "435:" (":" is the character after "9"), whatever follows.
     """
-    stripped = prefix.rstrip("9")
-    if not stripped:  # all nines: nothing sorts after them
-        return column >= prefix
-    upper = stripped[:-1] + str(int(stripped[-1]) + 1)
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
     return (column >= prefix) & (column < upper)
 
 
