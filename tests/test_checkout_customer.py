@@ -26,6 +26,7 @@ CUSTOMER = {"name": "Ayşe Yılmaz", "phone": "+90 532 123 45 34", "email": "Ays
         ("4534", "4534"),  # the last digits, as support types them
         ("9012", "9012"),  # too short to hold a country code
         ("0123", "0123"),  # the last digits, not a trunk 0
+        ("0002", "0002"),  # nor a 00 prefix
         ("0212 555 01 99", "2125550199"),
         ("+44 7700 900123", "447700900123"),  # another country keeps its code
     ],

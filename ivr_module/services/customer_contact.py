@@ -23,9 +23,9 @@ def phone_digits(phone: str) -> str:
 
 
 def is_international(phone: str) -> bool:
-    """Whether the number is written with its country code (`+` or the `00` prefix)."""
-    text = phone.strip()
-    return text.startswith("+") or phone_digits(text).startswith("00")
+    """Whether the number is written with its country code (`+`, or `00` before a whole number)."""
+    digits = phone_digits(phone)
+    return phone.strip().startswith("+") or (digits.startswith("00") and len(digits) > NATIONAL_DIGITS)
 
 
 def national_digits(phone: str, country_code: str) -> str:
@@ -34,13 +34,13 @@ def national_digits(phone: str, country_code: str) -> str:
     A number of another country keeps its country code: it is searched by its last digits,
     which it still ends with.
     """
-    digits = phone_digits(phone)
-    if not phone.strip().startswith("+") and digits.startswith("00"):
-        digits = digits[2:]
-    with_code = digits.startswith(country_code) and len(digits) - len(country_code) >= NATIONAL_DIGITS
-    if digits.startswith(country_code) and (is_international(phone) or with_code):
-        return digits[len(country_code):]
-    if is_international(phone) or len(digits) <= NATIONAL_DIGITS:
+    digits, international = phone_digits(phone), is_international(phone)
+    if international and not phone.strip().startswith("+"):
+        digits = digits[2:]  # the 00 prefix
+    if digits.startswith(country_code):
+        if international or len(digits) - len(country_code) >= NATIONAL_DIGITS:
+            return digits[len(country_code):]
+    if international or len(digits) <= NATIONAL_DIGITS:
         return digits  # "0123" is the end of a number, not a trunk 0 before one
     return digits.removeprefix("0")
 
