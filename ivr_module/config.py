@@ -27,6 +27,9 @@ DEFAULTS = {
     "IVR_LOCKOUT_SECONDS": 900,
     "IVR_TRUSTED_PROXIES": 0,
     "IVR_DEFAULT_CURRENCY": "TRY",
+    # The home country's calling code, digits only: the admin's phone search drops it (and a
+    # leading 0), so "+90 532 …", "0532 …" and "532 …" find one customer.
+    "IVR_PHONE_COUNTRY_CODE": "90",
     "IVR_TIMEZONE": "UTC",
     # The language of the admin's caller hints (en or tr).
     "IVR_DEFAULT_LOCALE": "en",
@@ -163,6 +166,13 @@ def check_webhook_settings(config) -> None:
         Webhook(secret)
     except Exception:  # noqa: BLE001 - whatever the decoder raises, the secret is unusable
         raise ConfigError("IVR_WEBHOOK_SECRET is not whsec_ followed by base64") from None
+
+
+def check_phone_country_code(config) -> None:
+    """The home calling code is 1 to 3 digits, no `+`: the phone search compares digits only."""
+    code = str(config.get("IVR_PHONE_COUNTRY_CODE"))
+    if not (code.isascii() and code.isdigit() and 1 <= len(code) <= 3):
+        raise ConfigError(f"IVR_PHONE_COUNTRY_CODE must be 1 to 3 digits without +, e.g. 90, got {code!r}")
 
 
 def api_tokens(config) -> list[tuple[str, str]]:

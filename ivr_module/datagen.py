@@ -6,7 +6,9 @@ pre-order with its lines and transaction and the two successful hook calls behin
 unpaid pre-orders (cancelled, expired, basket or payment option changed); and further calls
 around them: re-reads, retries, typos and refusals with every error text, each one coherent
 with its order's state. Generated order numbers start with 7 and end in a Luhn check digit;
-generated hook calls carry request ids `gen-…`.
+generated hook calls carry request ids `gen-…`. Each pre-order has a customer (name, a Turkish
+mobile number written as checkouts write them, mostly an email), so the admin's search by
+phone or email has something to find.
 """
 
 import random
@@ -15,12 +17,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
+from flask import current_app
 from sqlalchemy import func, insert, select, text
 
 from .db import db, utcnow
 from .models import CASH_REGISTER, HookCall, IVRTransaction, PreOrder, PreOrderLine, PreOrderStatus
 from .models.pre_order import basket_amount, basket_fingerprint
 from .services.basket_snapshot import basket_of, dump_basket
+from .services.customer_contact import phone_search_key
 from .services.failure_codes import failure_code
 from .services.order_numbers import with_check_digit
 from .services.error_texts import HookError
@@ -35,6 +39,14 @@ CATALOGUE = (
     ("BOOK-IVR", "A book about phones", Decimal("245.00")),
     ("SOCKS-3", "Socks, three pairs", Decimal("59.90")),
 )
+FIRST_NAMES = ("Ayşe", "Mehmet", "Fatma", "Mustafa", "Emine", "Ahmet", "Hatice", "Ali", "Zeynep",
+               "Hüseyin", "Elif", "Hasan", "Merve", "İbrahim", "Selin", "Can", "Deniz", "Ece")
+SURNAMES = ("Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Yıldız", "Yıldırım", "Öztürk", "Aydın",
+            "Özdemir", "Arslan", "Doğan", "Kılıç", "Aslan", "Çetin", "Kara", "Koç", "Kurt")
+ASCII_LETTERS = str.maketrans("çğıöşüÇĞİÖŞÜ", "cgiosuCGIOSU")
+EMAIL_DOMAINS = ("example.com", "example.com.tr", "example.org", "example.net")
+# How checkouts write a mobile number: with +90, with the trunk 0, or bare.
+PHONE_FORMATS = ("+90 {0} {1} {2} {3}", "0{0} {1} {2} {3}", "+90{0}{1}{2}{3}", "0{0}{1}{2}{3}", "{0}{1}{2}{3}")
 # Per hour of the day (UTC): the line is busier in the day than at night.
 HOUR_WEIGHTS = (1, 1, 1, 1, 1, 2, 4, 6, 8, 9, 10, 10, 9, 9, 10, 10, 9, 8, 7, 6, 5, 4, 2, 1)
 # Unpaid pre-orders: how each one went wrong, and what the IVR was told when it called.
@@ -112,6 +124,9 @@ class Generator:
 
     def __init__(self, days: int, seed: int | None, report):
         self.rng = random.Random(seed)
+        # Customers draw from their own stream: the orders and calls of a seed stay as they were.
+        self.people = random.Random(seed)
+        self.country_code = current_app.config["IVR_PHONE_COUNTRY_CODE"]
         self.days, self.report = days, report
         self.now = utcnow()
         self.counters = Counters(
@@ -180,15 +195,33 @@ class Generator:
         # The basket's functions read lines by attribute, as they read model objects.
         lines = [SimpleNamespace(**line) for line in basket]
         expiry = opened + timedelta(hours=1)
+        number = order_number_of(pre_order_id)
         self.counters.rows[PreOrder].append({
-            "id": pre_order_id, "status": status, "order_number": order_number_of(pre_order_id),
+            "id": pre_order_id, "status": status, "order_number": number, "order_number_key": number[::-1],
             "expires_at": expiry, "currency": currency, "shipping_amount": shipping,
             "payment_option_slug": "pay-by-phone", "payment_option_name": "Pay by phone",
             "payment_type": CASH_REGISTER, "basket_snapshot": _fingerprint(lines, shipping, currency),
-            "created_at": opened, "updated_at": opened, **changes,
+            "created_at": opened, "updated_at": opened, **self._customer(), **changes,
         })
         amount = basket_amount(lines, shipping)
-        return Order(order_number_of(pre_order_id), opened, expiry, amount, currency), pre_order_id
+        return Order(number, opened, expiry, amount, currency), pre_order_id
+
+    def _customer(self) -> dict:
+        """A customer's contact columns: a name, a mobile number, mostly an email."""
+        people = self.people
+        first, last = people.choice(FIRST_NAMES), people.choice(SURNAMES)
+        mobile = f"5{people.randrange(10)}{people.randrange(10)}"
+        phone = people.choice(PHONE_FORMATS).format(
+            mobile, f"{people.randrange(1000):03d}", f"{people.randrange(100):02d}", f"{people.randrange(100):02d}"
+        )
+        email = None
+        if people.random() < 0.85:
+            local = f"{first}.{last}".translate(ASCII_LETTERS).lower()  # İ lower-cases to two characters
+            email = f"{local}{people.randrange(100)}@{people.choice(EMAIL_DOMAINS)}"
+        return {
+            "customer_name": f"{first} {last}", "customer_phone": phone, "customer_email": email,
+            "customer_phone_key": phone_search_key(phone, self.country_code),
+        }
 
     def _paid_order(self, day_start: datetime) -> Order:
         paid_at = self._moment(day_start)

@@ -24,6 +24,12 @@ DEMO_BASKET = {
 PAID_REFERENCE = "DEMO-REF-0001"
 
 
+def demo_customer(serial: int) -> dict:
+    """The customer of a demo pre-order: the admin's search finds demo 2 by `0002`."""
+    return {"name": f"Demo Customer {serial}", "phone": f"+90 555 000 00 {serial:02d}",
+            "email": f"demo.customer{serial}@example.com"}
+
+
 def demo_number(serial: int) -> str:
     """A fixed, Luhn-valid demo order number."""
     return with_check_digit(f"9000000{serial:02d}")
@@ -135,7 +141,7 @@ def seed_demo() -> list[tuple[str, str, bool]]:
     for demo in DEMO_ORDERS:
         created = not checkout.number_taken(demo.order_number)
         if created:
-            pre_order = checkout.open_pre_order(DEMO_BASKET)
+            pre_order = checkout.open_pre_order({**DEMO_BASKET, "customer": demo_customer(demo.serial)})
             checkout.issue_order_number(pre_order.id, {"order_number": demo.order_number})
             if demo.after_issue:
                 demo.after_issue(pre_order.id)

@@ -32,6 +32,7 @@ class IVRState:
         self.allowed_networks = config.parse_allowed_networks(app.config["IVR_ALLOWED_IPS"])
         self.previous_password_until = config.parse_rotation_end(app.config)
         config.check_webhook_settings(app.config)
+        config.check_phone_country_code(app.config)
         check_sandbox_settings(app.config)
         self.cache_health = CacheHealth()
         self.hook_log = None  # set once the engine is known (init_app)

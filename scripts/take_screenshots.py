@@ -1,10 +1,11 @@
-"""Take docs/screenshots/*.png (dashboard, lookup, staff report, settlement) from demo data.
+"""Take docs/screenshots/*.png (dashboard, lookup, staff report, settlement, order search) from demo data.
 
     .venv/bin/python scripts/take_screenshots.py
 
 Builds a throw-away SQLite database with `ivr demo` and a small generated history, serves the
 app on a free port and photographs the dashboard, one order's lookup page, the staff report
-and the reconciliation of the demo settlement file, in Debian's chromium.
+the reconciliation of the demo settlement file and, as the call-centre sees it (masked), a
+search by the last digits of a customer's phone, in Debian's chromium.
 """
 
 import tempfile
@@ -36,9 +37,10 @@ def _prepare(app) -> str:
         upgrade()
         seed_demo()
         generate(hook_calls=6000, transactions=700, days=30, seed=7)
-        admin = User(username="admin", role=Role.ADMIN)
-        admin.set_password(PASSWORD)
-        db.session.add(admin)
+        for username, role in (("admin", Role.ADMIN), ("callcentre", Role.CALLCENTRE)):
+            person = User(username=username, role=role)
+            person.set_password(PASSWORD)
+            db.session.add(person)
         db.session.commit()
         settlement = Path(app.instance_path) / "screenshot-settlement.csv"
         write_settlement_file(settlement)
@@ -54,6 +56,26 @@ def _prepare(app) -> str:
         )
 
 
+def _log_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/admin/")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+
+
+def _phone_search(browser, base: str, app) -> None:
+    """The call-centre's search by a phone's last four digits: the list, masked."""
+    with app.app_context():
+        phone = db.session.scalar(select(PreOrder.customer_phone).where(PreOrder.customer_phone.is_not(None))
+                                  .order_by(PreOrder.created_at.desc()).limit(1))
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    _log_in(page, base, "callcentre")
+    page.fill("#lookup-number", phone.replace(" ", "")[-4:])
+    page.press("#lookup-number", "Enter")
+    page.wait_for_selector(".ivr-search-results")
+    page.screenshot(path=str(DOCS / "order-search.png"), full_page=True)
+
+
 def main() -> None:
     """Serve, log in, photograph."""
     with tempfile.TemporaryDirectory() as folder:
@@ -67,10 +89,7 @@ def main() -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1366, "height": 900})
-            page.goto(f"{base}/admin/")
-            page.fill("#username", "admin")
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
+            _log_in(page, base, "admin")
             page.goto(f"{base}/admin/?period=7d")
             page.screenshot(path=str(DOCS / "dashboard.png"), full_page=True)
             page.goto(f"{base}/admin/lookup?order_number={number}")
@@ -79,6 +98,7 @@ def main() -> None:
             page.screenshot(path=str(DOCS / "staff-report.png"))
             page.goto(f"{base}/admin/settlements/1/")
             page.screenshot(path=str(DOCS / "settlement.png"), full_page=True)
+            _phone_search(browser, base, app)
             browser.close()
         http.shutdown()
     print(f"wrote the screenshots in {DOCS} (lookup of {number})")

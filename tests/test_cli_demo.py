@@ -74,3 +74,15 @@ def test_the_demo_number_replaced_after_a_basket_change_pays_nothing_and_its_suc
     assert hooks.complete(replaced, reference="R-OLD")["orderResultResponse"]["result"]["errortext"] == "Order Not Found"
     assert hooks.pre_order(REPLACING_NUMBER)["result"]["success"] is True
     assert hooks.complete(REPLACING_NUMBER, reference="R-NEW")["orderResultResponse"]["result"]["success"] is True
+
+
+def test_each_demo_order_has_a_customer_the_search_finds_by_the_phones_last_digits(app, runner):
+    from ivr_module.services.order_search import search_orders
+
+    runner.invoke(args=["ivr", "demo"])
+    with app.app_context():
+        found = search_orders("0002", "90").matches
+        assert [(match.pre_order.order_number, match.matched_by) for match in found] == [
+            (demo_number(2), ["phone"])
+        ]
+        assert found[0].pre_order.customer_email == "demo.customer2@example.com"

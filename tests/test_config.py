@@ -37,6 +37,12 @@ def test_a_malformed_allow_list_is_refused_at_start():
         create_app({"SECRET_KEY": "k" * 32, "IVR_ALLOWED_IPS": "10.0.0.0/8, not-an-address"})
 
 
+@pytest.mark.parametrize("code", ["+90", "0090", "9 0", "", "turkey"])
+def test_a_malformed_phone_country_code_is_refused_at_start(code):
+    with pytest.raises(ConfigError, match="IVR_PHONE_COUNTRY_CODE must be 1 to 3 digits"):
+        create_app({"SECRET_KEY": "k" * 32, "IVR_PHONE_COUNTRY_CODE": code})
+
+
 @pytest.mark.parametrize(
     "url, expected",
     [

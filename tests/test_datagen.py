@@ -112,3 +112,20 @@ def test_the_dashboard_reads_a_generated_history(app, runner, staff, client):
     page = client.get("/admin/?period=30d").text
     assert 'data-figure="calls-30d">200<' in page
     assert 'data-figure="payments-30d">30<' in page
+
+
+def test_generated_pre_orders_have_customers_the_search_finds(app, runner):
+    from ivr_module.services.customer_contact import phone_search_key
+    from ivr_module.services.order_search import search_orders
+
+    generate(runner, "--hook-calls", "100", "--transactions", "30", "--days", "3", "--seed", "9")
+    with app.app_context():
+        pre_orders = db.session.scalars(select(PreOrder)).all()
+        assert all(p.customer_name and p.customer_phone for p in pre_orders)
+        assert all(p.customer_phone_key == phone_search_key(p.customer_phone, "90") for p in pre_orders)
+        assert {p.customer_phone[:3] for p in pre_orders} & {"+90"} and {p.customer_phone[:2] for p in pre_orders} & {"05"}
+        emails = [p.customer_email for p in pre_orders if p.customer_email]
+        assert emails and all(email == email.lower() and email.isascii() for email in emails)
+        some = pre_orders[7]
+        found = search_orders(some.customer_phone.replace(" ", "")[-6:], "90").matches
+        assert some.id in [match.pre_order.id for match in found]

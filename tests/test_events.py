@@ -57,7 +57,8 @@ def test_a_payment_is_delivered_signed_with_the_pre_order_as_the_api_answers_it(
         f"/api/pre-orders/{pre_order_id}", headers={"Authorization": f"Bearer {API_TOKEN}"}
     ).get_json()
     assert payload["type"] == "pre_order.paid"
-    assert payload["data"] == answer
+    # All of the answer but the customer's contact, which events never carry.
+    assert payload["data"] == {key: value for key, value in answer.items() if key != "customer"}
     assert payload["data"]["transaction"]["reference_number"] == "REF-1"
     (event,) = events(app)
     assert payload["id"] == event.event_id == request.headers["webhook-id"]

@@ -11,6 +11,9 @@ Rights, as a small table (CONTRACT.md section 7):
 | event deliveries: action "send again"      | yes   | no         | no      |
 | users                                      | all   | no         | no      |
 | audit                                      | read  | no         | no      |
+| customer phone and email in search results | whole | masked     | masked  |
+| customer contact on one order's page       | whole | whole      | whole   |
+|   (each view recorded in the audit log)    |       |            |         |
 
 Nobody creates, edits or deletes a pre-order, a transaction, a hook-call row, an event or an
 audit record. Every change a staff member makes is recorded in the audit log under their name.

@@ -3,18 +3,22 @@
 from dataclasses import dataclass, field
 from typing import Optional
 
-from flask import current_app, request
+from flask import abort, current_app, redirect, request, url_for
 from flask_admin import BaseView, expose
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
-from ..db import db
+from ..db import db, is_storable_text
 from ..models import HookCall, IVRTransaction, PreOrder, RetiredOrderNumber
 from ..services.checkout import find_transactions
+from ..services.contact_masking import mask_email, mask_phone
+from ..services.customer_contact import has_contact, record_contact_view
+from ..services.order_search import MAX_RESULTS, search_orders
 from ..services.failure_hints import hint_for
 from ..services.order_numbers import unknown_number_detail
-from .access import SecuredView
+from .access import ADMIN_ONLY, SecuredView
 from .basket_change import BasketChange, basket_change
+from .staff import current_staff
 from .timeline import TimelineEntry, build_timeline
 from .test_data import shown_rows, test_data_shown
 
@@ -149,14 +153,63 @@ def find_story(asked: str) -> OrderStory:
     return story
 
 
+class ListedContact:
+    """The customer's phone and email as a list shows them to the staff member viewing it.
+
+    The support and callcentre roles see them masked; admins whole (docs/DECISIONS.md). One
+    order's page shows them whole to everyone, and records that it did.
+    """
+
+    def __init__(self, masked: bool):
+        self.masked = masked
+        self.country_code = current_app.config["IVR_PHONE_COUNTRY_CODE"]
+
+    def phone(self, pre_order: PreOrder) -> str:
+        """The phone, masked for this viewer if need be."""
+        if not self.masked:
+            return pre_order.customer_phone or ""
+        return mask_phone(pre_order.customer_phone, self.country_code)
+
+    def email(self, pre_order: PreOrder) -> str:
+        """The email, masked for this viewer if need be."""
+        return mask_email(pre_order.customer_email) if self.masked else pre_order.customer_email or ""
+
+
+def listed_contact() -> ListedContact:
+    """How lists show contact details to the staff member logged in."""
+    return ListedContact(masked=not current_staff().has_role(*ADMIN_ONLY))
+
+
 class LookupView(SecuredView, BaseView):
-    """/admin/lookup?order_number=…: pre-order, every hook call in time order, transaction."""
+    """/admin/lookup?order_number=…: one order's story; a POST searches by phone, email and more."""
 
     # Both /admin/lookup and /admin/lookup/ answer, with no redirect.
-    @expose("/")
-    @expose("")
+    @expose("/", methods=("GET", "POST"))
+    @expose("", methods=("GET", "POST"))
     def index(self):
-        """Look up the number typed (an order number, or a reference number)."""
+        """GET: the story of the number asked (an order or reference number); POST: a search."""
+        if request.method == "POST":
+            return self._search_or_open(request.form.get("q", "").strip())
         asked = request.args.get("order_number", "").strip()
         story = find_story(asked) if asked else None
-        return self.render("ivr_admin/lookup.html", asked=asked, story=story)
+        if story is not None and has_contact(story.pre_order):
+            record_contact_view(story.pre_order)  # shown whole on this page: who saw it, when
+        return self.render("ivr_admin/lookup.html", asked=asked, story=story, has_contact=has_contact)
+
+    def _search_or_open(self, asked: str):
+        """An order or reference number on record opens its page; anything else is searched for.
+
+        The search is a POST so a phone or email typed stays out of URLs and access logs.
+        """
+        if not is_storable_text(asked):
+            abort(400, description="The request holds characters that are not text.")
+        if not asked:
+            return redirect(url_for(".index"))
+        story = find_story(asked)
+        if story.known:
+            return redirect(url_for(".index", order_number=story.asked))
+        found = search_orders(asked, current_app.config["IVR_PHONE_COUNTRY_CODE"], live=not test_data_shown())
+        return self.render(
+            "ivr_admin/lookup.html", asked=asked, story=None, search=found,
+            near_matches=story.near_matches, contact=listed_contact(), max_results=MAX_RESULTS,
+        )

@@ -19,6 +19,7 @@ ACTION_TITLES = {
     "number_reissued": "Order number re-issued",
     "cancelled": "Cancelled",
     "event_sent_again": "Event sent again",
+    "contact_viewed": "Customer contact viewed",
 }
 ACTOR_KINDS = {"staff": "staff", "api": "checkout API token", "system": "system"}
 

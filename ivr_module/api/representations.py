@@ -24,8 +24,18 @@ def transaction_json(transaction: IVRTransaction) -> dict:
     }
 
 
-def pre_order_json(pre_order: PreOrder) -> dict:
-    """A pre-order as the checkout sees it."""
+def customer_json(pre_order: PreOrder):
+    """The customer's contact as the checkout gave it, or None when it gave none."""
+    contact = {
+        "name": pre_order.customer_name,
+        "phone": pre_order.customer_phone,
+        "email": pre_order.customer_email,
+    }
+    return contact if any(contact.values()) else None
+
+
+def pre_order_json(pre_order: PreOrder, with_customer: bool = True) -> dict:
+    """A pre-order as the checkout sees it; events leave the customer's contact out."""
     option = None
     if pre_order.has_payment_option:
         option = {
@@ -58,4 +68,4 @@ def pre_order_json(pre_order: PreOrder) -> dict:
         "transaction": transaction_json(pre_order.transaction) if pre_order.transaction else None,
         "created_at": _time(pre_order.created_at),
         "updated_at": _time(pre_order.updated_at),
-    }
+    } | ({"customer": customer_json(pre_order)} if with_customer else {})

@@ -8,9 +8,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Optional
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, and_, case, true
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, and_, case, true
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..db import Base, utcnow
 
@@ -20,6 +20,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CASH_REGISTER = "cash_register"
+
+# Reversed keys (an order number's, a phone's) compare in byte order, as SQLite compares anyway,
+# so "starts with" is an index range on PostgreSQL too (services/order_search.py).
+def reversed_key(length: int) -> String:
+    """A String column type that compares byte by byte on every backend."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 class PreOrderStatus(enum.StrEnum):
@@ -100,11 +106,17 @@ class PreOrder(Base):
         CheckConstraint(
             "status IN ('open', 'awaiting_payment', 'paid', 'cancelled')", name="status"
         ),
+        # The admin's search (services/order_search.py): a phone by its last digits, an email.
+        Index("ix_ivr_pre_orders_customer_phone_key", "customer_phone_key"),
+        Index("ix_ivr_pre_orders_order_number_key", "order_number_key"),
+        Index("ix_ivr_pre_orders_customer_email", "customer_email"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     status: Mapped[str] = mapped_column(String(20), default=PreOrderStatus.OPEN, index=True)
     order_number: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
+    # The number reversed, kept by `_keep_order_number_key`: support searches its last digits.
+    order_number_key: Mapped[Optional[str]] = mapped_column(reversed_key(64))
     expires_at: Mapped[Optional[datetime]]
     currency: Mapped[str] = mapped_column(String(3))
     shipping_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
@@ -120,6 +132,14 @@ class PreOrder(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # False: opened with the checkout API's sandbox token; only sandbox hook calls see it.
     live: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # The customer's contact as the checkout gave it (email lower-cased), for support's search;
+    # never written to the hook-call log, events or the application log.
+    customer_name: Mapped[Optional[str]] = mapped_column(String(128))
+    customer_phone: Mapped[Optional[str]] = mapped_column(String(32))
+    customer_email: Mapped[Optional[str]] = mapped_column(String(254))
+    # The phone's national digits reversed (services/customer_contact.py): "ends with" becomes
+    # an indexed prefix search.
+    customer_phone_key: Mapped[Optional[str]] = mapped_column(reversed_key(20))
 
     lines: Mapped[list["PreOrderLine"]] = relationship(
         back_populates="pre_order",
@@ -130,6 +150,12 @@ class PreOrder(Base):
     transaction: Mapped[Optional["IVRTransaction"]] = relationship(
         back_populates="pre_order", lazy="selectin"
     )
+
+    @validates("order_number")
+    def _keep_order_number_key(self, _key, number: Optional[str]) -> Optional[str]:
+        """Whoever sets the number sets its reversed search key with it."""
+        self.order_number_key = number[::-1] if number else None
+        return number
 
     @property
     def amount(self) -> Decimal:

@@ -44,6 +44,7 @@ RESPONSE_SCHEMAS = {
         "unit_price": MONEY, "discount": MONEY, "real_price": MONEY, "discounted_price": MONEY,
     }),
     "PaymentOption": _object({"slug": TEXT, "name": TEXT, "payment_type": TEXT}),
+    "Customer": _object({name: {"type": ["string", "null"]} for name in ("name", "phone", "email")}),
     "Transaction": _object({
         "reference_number": TEXT, "order_number": TEXT, "staff_id": TEXT, "amount": MONEY,
         "currency": TEXT, "created_at": TIME, "pre_order_id": {"type": "integer"},
@@ -62,6 +63,7 @@ RESPONSE_SCHEMAS = {
         "transaction": _nullable("Transaction"),
         "created_at": TIME,
         "updated_at": TIME,
+        "customer": _nullable("Customer"),
     }),
     "TransactionList": _object({"transactions": {"type": "array", "items": _ref("Transaction")}}),
     "Error": _object({
@@ -192,7 +194,7 @@ def checkout_paths() -> dict:
             "get": _operation("getPreOrder", "Read a pre-order", {"200": pre_order},
                               (401, 404, 503), parameters=by_id),
             "patch": _operation(
-                "changePreOrder", "Change lines, shipping, currency or payment option",
+                "changePreOrder", "Change lines, shipping, currency, payment option or customer",
                 {"200": pre_order}, (401, 404, 409, 413, 422, 503), body="PreOrderChange",
                 parameters=by_id),
         },

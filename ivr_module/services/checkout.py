@@ -37,6 +37,7 @@ from .checkout_input import (
     PreOrderInput,
     field_errors,
 )
+from .customer_contact import set_customer
 from .events import record_event, record_number_replaced
 from .order_numbers import generate_order_number
 from .sessions import OrderSession, RetiredNumber, publish_retired, publish_session
@@ -110,6 +111,10 @@ def _set_payment_option(pre_order: PreOrder, option) -> None:
     pre_order.payment_type = option.payment_type if option else None
 
 
+def _set_customer(pre_order: PreOrder, customer) -> None:
+    set_customer(pre_order, customer, current_app.config["IVR_PHONE_COUNTRY_CODE"])
+
+
 def _check_total(pre_order: PreOrder) -> None:
     if pre_order.amount > MAX_AMOUNT:
         raise InvalidInput([("lines", f"the pre-order total must not exceed {MAX_AMOUNT}")])
@@ -174,7 +179,7 @@ def _refuse_unless_changeable(pre_order: PreOrder, action: str) -> None:
 
 
 def open_pre_order(data: dict, live: bool = True) -> PreOrder:
-    """Open a pre-order from a basket, shipping, currency and perhaps a payment option.
+    """Open a pre-order from a basket, shipping, currency, perhaps a payment option and customer.
 
     `live` False: a sandbox pre-order, seen only by sandbox hook calls (services/sandbox.py).
     """
@@ -189,6 +194,7 @@ def open_pre_order(data: dict, live: bool = True) -> PreOrder:
             transaction=None,  # known, so answering with the new pre-order does not look it up
         )
         _set_payment_option(pre_order, given.payment_option)
+        _set_customer(pre_order, given.customer)
         _check_total(pre_order)
         db.session.add(pre_order)
         record_action("opened", pre_order)
@@ -204,7 +210,7 @@ def get_pre_order(pre_order_id: int, live: Optional[bool] = None) -> PreOrder:
 
 
 def change_pre_order(pre_order_id: int, data: dict, live: Optional[bool] = None) -> PreOrder:
-    """Change the lines, shipping, currency or payment option of an unpaid pre-order."""
+    """Change the lines, shipping, currency, payment option or customer of an unpaid pre-order."""
     given = _validated(PreOrderChange, data)
     with _locked(pre_order_id, live) as pre_order:
         _refuse_unless_changeable(pre_order, "changed")
@@ -217,6 +223,8 @@ def change_pre_order(pre_order_id: int, data: dict, live: Optional[bool] = None)
             pre_order.currency = given.currency
         if "payment_option" in given.model_fields_set:
             _set_payment_option(pre_order, given.payment_option)
+        if "customer" in given.model_fields_set:
+            _set_customer(pre_order, given.customer)
         _check_total(pre_order)
         basket_changed = pre_order.basket_fingerprint() != basket_before
         record_action("basket_changed" if basket_changed else "changed", pre_order)

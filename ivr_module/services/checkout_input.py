@@ -1,5 +1,6 @@
 """What the checkout may send: pydantic models, and their errors as (field, message) pairs."""
 
+import re
 from decimal import Decimal
 from typing import Annotated, Optional
 
@@ -87,6 +88,39 @@ class PaymentOptionInput(Strict):
     payment_type: text(64)
 
 
+MIN_PHONE_DIGITS, MAX_PHONE_DIGITS = 7, 15  # E.164 allows at most 15
+EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+
+
+def _phone(value: str) -> str:
+    if not re.fullmatch(r"\+?[0-9 ]+", value):
+        raise ValueError("must be digits and spaces, perhaps after a leading +")
+    digits = sum(character.isdigit() for character in value)
+    if not MIN_PHONE_DIGITS <= digits <= MAX_PHONE_DIGITS:
+        raise ValueError(f"must have {MIN_PHONE_DIGITS} to {MAX_PHONE_DIGITS} digits")
+    return " ".join(value.split())  # runs of spaces read as one
+
+
+def _email(value: str) -> str:
+    # The shape only: whether mail reaches it is the storefront's concern. The value is never
+    # repeated in the message, so an error answer or log line carries no personal data.
+    if not EMAIL_SHAPE.fullmatch(value):
+        raise ValueError("must be an email address such as name@example.com")
+    return value.lower()  # searched case-insensitively: stored lower-cased
+
+
+class CustomerInput(Strict):
+    """The customer's contact, so support can find the order without its number."""
+
+    name: Optional[text(128)] = None
+    phone: Optional[Annotated[text(32), AfterValidator(_phone)]] = Field(
+        None, description="Digits and spaces, perhaps after a leading `+`; 7 to 15 digits"
+    )
+    email: Optional[Annotated[text(254), AfterValidator(_email)]] = Field(
+        None, description="Stored and answered lower-cased"
+    )
+
+
 class PreOrderInput(Strict):
     """A new pre-order."""
 
@@ -94,15 +128,17 @@ class PreOrderInput(Strict):
     shipping_amount: Amount = Decimal("0.00")
     currency: Optional[Currency] = None
     payment_option: Optional[PaymentOptionInput] = None
+    customer: Optional[CustomerInput] = None
 
 
 class PreOrderChange(Strict):
-    """A change to a pre-order: only the fields given are changed; `payment_option: null` clears."""
+    """A change: only the fields given are changed; `payment_option` or `customer` null clears it."""
 
     lines: Lines = None
     shipping_amount: Amount = None
     currency: Currency = None
     payment_option: Optional[PaymentOptionInput] = None
+    customer: Optional[CustomerInput] = None
 
 
 class IssueInput(Strict):

@@ -60,7 +60,8 @@ def record_event(
         "id": event_id,
         "type": str(event_type),
         "created_at": _time(now),
-        "data": pre_order_json(pre_order),
+        # No contact details: the outbox keeps events for days and sends them on (issue 11).
+        "data": pre_order_json(pre_order, with_customer=False),
     }
     outbox_row = IVREvent(
         event_id=event_id,
