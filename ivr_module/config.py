@@ -28,7 +28,8 @@ DEFAULTS = {
     "IVR_TRUSTED_PROXIES": 0,
     "IVR_DEFAULT_CURRENCY": "TRY",
     "IVR_TIMEZONE": "UTC",
-    # The language of the admin's caller hints (en or tr).
+    # The admin's language (en or tr) for the login page and staff without a preference of
+    # their own (ivr_module/i18n.py); checked at start.
     "IVR_DEFAULT_LOCALE": "en",
     # Admin login: tries per (username, address) and per address in each window (admin/throttle.py).
     "IVR_ADMIN_LOGIN_FREE_ATTEMPTS": 5,

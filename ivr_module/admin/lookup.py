@@ -3,12 +3,15 @@
 from dataclasses import dataclass, field
 from typing import Optional
 
-from flask import current_app, request
+from flask import request
 from flask_admin import BaseView, expose
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
 from ..db import db
+from ..i18n import current_locale
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..models import HookCall, IVRTransaction, PreOrder, RetiredOrderNumber
 from ..services.checkout import find_transactions
 from ..services.failure_hints import hint_for
@@ -21,6 +24,9 @@ from .test_data import shown_rows, test_data_shown
 # An order's calls shown on one page; a number hammered more often than this says so.
 MAX_CALLS = 500
 MAX_QUERY_LENGTH = 128
+# The reasons services/order_numbers.py gives (logged in English), marked for the catalogue so
+# the lookup shows them in the page's language.
+UNKNOWN_REASONS = (_l("check digit mismatch (mistyped number?)"), _l("order number was never issued"))
 
 
 @dataclass
@@ -49,7 +55,7 @@ class OrderStory:
         """The hint for the last call, when it failed: what support tells the caller first."""
         if not self.hook_calls or self.hook_calls[-1].success:
             return None
-        return hint_for(self.hook_calls[-1].error_code, current_app.config["IVR_DEFAULT_LOCALE"])
+        return hint_for(self.hook_calls[-1].error_code, current_locale())
 
     @property
     def basket_change(self) -> Optional[BasketChange]:
@@ -60,8 +66,8 @@ class OrderStory:
 
     @property
     def unknown_reason(self) -> str:
-        """Why no pre-order has this number: a failed check digit hints at a typo."""
-        return unknown_number_detail(self.order_number)
+        """Why no pre-order has this number (a failed check digit hints at a typo), translated."""
+        return _(unknown_number_detail(self.order_number))
 
 
 def pre_order_of(order_number: str) -> tuple[Optional[PreOrder], Optional[RetiredOrderNumber]]:
