@@ -76,7 +76,7 @@ class SettlementView(SecuredView, BaseView):
         if request.method == "GET":
             return self._upload_page(form)
         if not form.validate_on_submit():
-            problems = [message for messages in form.errors.values() for message in messages]
+            problems = [str(message) for messages in form.errors.values() for message in messages]
             return self._upload_page(form, " ".join(problems), status=400)
         upload = form.file.data
         try:

@@ -75,6 +75,10 @@ class AdminModelView(SecuredView, ModelView):
         """A column's translated name (labels.py), for columns the view does not name itself."""
         return COLUMN_LABELS.get(name) or super()._prettify_name(name)
 
+    def get_export_columns(self):
+        """CSV headers in English whatever the staff's language: scripts read exports too."""
+        return [(name, _source_text(label)) for name, label in super().get_export_columns()]
+
     def get_filter_arg(self, index, flt) -> str:
         """A filter's URL name from its English name and operation: links read alike in every language."""
         if not self.named_filter_urls:
