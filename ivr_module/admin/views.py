@@ -71,9 +71,12 @@ class AdminModelView(SecuredView, ModelView):
     # Filter arguments by name (flt0_error_text_equals=...), so links to filtered lists read well.
     named_filter_urls = True
 
-    def _prettify_name(self, name: str):
-        """A column's translated name (labels.py), for columns the view does not name itself."""
-        return COLUMN_LABELS.get(name) or super()._prettify_name(name)
+    def __init__(self, *args, **kwargs):
+        # Every column named in the page's language (labels.py) unless the view names it itself;
+        # set before Flask-Admin reads the labels into its lists, filters and forms.
+        own = type(self).column_labels
+        self.column_labels = {**COLUMN_LABELS, **(own if isinstance(own, dict) else {})}
+        super().__init__(*args, **kwargs)
 
     def get_export_columns(self):
         """CSV headers in English whatever the staff's language: scripts read exports too."""
