@@ -101,4 +101,7 @@ def markup_gettext(message: str, **variables) -> Markup:
 
 def template_helpers() -> dict:
     """The module's gettext for its own templates, beside Flask-Admin's `_gettext`."""
-    return {"_": gettext, "_markup": markup_gettext, "ngettext": ngettext, "locale": current_locale()}
+    return {
+        "_": gettext, "_markup": markup_gettext, "ngettext": ngettext,
+        "locale": current_locale(), "locale_names": LOCALE_NAMES,
+    }

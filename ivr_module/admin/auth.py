@@ -4,7 +4,7 @@ visitors there. Sessions, their tokens and their idle lifetime are staff.py's.""
 
 import logging
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from ..db import db, utcnow
+from ..i18n import LOCALES
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..models import User
@@ -93,6 +94,19 @@ class AuthView(SecuredView, BaseView):
         db.session.commit()
         logger.info("admin login: %s (%s) from %s", user.username, user.role, address)
         return None
+
+    @expose("/language", methods=("POST",))
+    def language(self):
+        """The logged-in staff member chooses their own language (empty: the default one)."""
+        person = staff.current_staff()
+        if person is None or person.account is None:
+            abort(403)  # the host's login: the module keeps no preference for its users
+        chosen = request.form.get("locale", "")
+        if chosen not in ("", *LOCALES):
+            abort(400, description=_("Unknown language."))
+        person.account.locale = chosen or None
+        db.session.commit()
+        return redirect(safe_next(request.form.get("next")) or url_for("ivr_admin.index"))
 
     @expose("/logout", methods=("POST",))
     def logout(self):
