@@ -216,7 +216,7 @@ def test_the_dashboard_shows_turkish_amounts_and_chart_words(app, staff, client,
     assert "59,97 €" in page  # the basket of tests.helpers, 59.97 EUR
     words = [json.loads(found) for found in re.findall(r"data-labels='([^']*)'", page)]
     assert words[0]["payments"] == "Ödemeler" and words[0]["sum"] == "Toplam {currency}"
-    assert words[1] == {"failures": "Başarısız çağrılar"}
+    assert words[1] == {"failures": "Başarısız çağrılar", "locale": "tr"}
 
 
 # --- a host that has Flask-Babel of its own -----------------------------------------------------

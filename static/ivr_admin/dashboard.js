@@ -37,7 +37,7 @@
     new window.Chart(found.canvas, {
       data: { labels: data.labels, datasets: datasets },
       options: {
-        responsive: true, maintainAspectRatio: false, animation: false,
+        responsive: true, maintainAspectRatio: false, animation: false, locale: words.locale,
         interaction: { mode: 'index', intersect: false },
         scales: {
           count: { type: 'linear', position: 'left', beginAtZero: true, ticks: { precision: 0 },
@@ -59,7 +59,7 @@
         datasets: [{ label: found.labels.failures, data: found.data.counts, backgroundColor: 'rgba(214, 39, 40, 0.7)' }]
       },
       options: {
-        indexAxis: 'y', responsive: true, maintainAspectRatio: false, animation: false,
+        indexAxis: 'y', responsive: true, maintainAspectRatio: false, animation: false, locale: found.labels.locale,
         plugins: { legend: { display: false } },
         scales: {
           x: { beginAtZero: true, ticks: { precision: 0 } },

@@ -18,7 +18,7 @@
       ]
     },
     options: {
-      responsive: true, maintainAspectRatio: false, animation: false,
+      responsive: true, maintainAspectRatio: false, animation: false, locale: words.locale,
       interaction: { mode: 'index', intersect: false },
       scales: { y: { beginAtZero: true, ticks: { precision: 0 } } }
     }
