@@ -15,6 +15,7 @@ from ..i18n import lazy_gettext as _l
 from ..models import HookCall, IVRTransaction, PreOrder, RetiredOrderNumber
 from ..services.checkout import find_transactions
 from ..services.failure_hints import hint_for
+from ..services.error_texts import HookError
 from ..services.order_numbers import unknown_number_detail
 from .access import SecuredView
 from .basket_change import BasketChange, basket_change
@@ -165,4 +166,6 @@ class LookupView(SecuredView, BaseView):
         """Look up the number typed (an order number, or a reference number)."""
         asked = request.args.get("order_number", "").strip()
         story = find_story(asked) if asked else None
-        return self.render("ivr_admin/lookup.html", asked=asked, story=story)
+        return self.render(
+            "ivr_admin/lookup.html", asked=asked, story=story, not_found_answer=HookError.SESSION_NOT_FOUND
+        )
