@@ -43,6 +43,7 @@ def test_the_dashboard_and_lookup_in_turkish(app, server, page, make_pre_order, 
 
     # The dashboard: Turkish words, Turkish money, and the charts' legends in Turkish.
     expect(page.locator("h1")).to_have_text("IVR ödemeleri")
+    expect(page.locator("html")).to_have_attribute("lang", "tr")
     summary = page.locator("table.ivr-summary")
     expect(summary).to_contain_text("Başarısız çağrılar")
     expect(page.locator('[data-figure="sum-today"]')).to_have_text("1.234,56 ₺")
@@ -78,4 +79,5 @@ def test_the_dashboard_and_lookup_in_turkish(app, server, page, make_pre_order, 
     # Back to English with the navbar's switch; the choice is kept on the account.
     page.get_by_role("button", name="English").click()
     expect(page.locator("h1")).to_have_text("Order lookup")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     assert page.console.errors == []
