@@ -35,7 +35,7 @@ from .lookup import pre_order_of
 from .staff import current_staff, log_in
 from .filters import PreOrderStatusFilter, time_filters
 from .formatting import EXPORT_TYPE_FORMATTERS, LIST_TYPE_FORMATTERS, order_number_column
-from .labels import COLUMN_LABELS, role_label, status_label
+from .labels import COLUMN_LABELS, ROLE_LABELS, role_label, status_label
 from .test_data import shown_rows, with_test_badge
 
 logger = logging.getLogger(__name__)
@@ -354,7 +354,7 @@ class UserView(AdminModelView):
     }
     form_columns = ("username", "role", "locale", "active", "password")
     form_choices = {
-        "role": [(role.value, role.value) for role in Role],
+        "role": [(role.value, ROLE_LABELS[role.value]) for role in Role],
         # Empty: the default language (IVR_DEFAULT_LOCALE).
         "locale": [("", "—")] + [(code, LOCALE_NAMES[code]) for code in LOCALES],
     }
