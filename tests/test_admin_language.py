@@ -1,6 +1,7 @@
 """The admin in the staff's language: who reads which language, formats, and what stays English."""
 
 import html
+import io
 import json
 import re
 from datetime import date, datetime, timezone
@@ -20,6 +21,7 @@ from ivr_module.services.failure_hints import DEFAULT_HINTS
 from tests.helpers import (
     StaffActions, csrf_token_of, dispose, make_app, make_staff, pre_order_answer_failed, user_named,
 )
+from tests.report_helpers import settlement_csv
 
 
 def text_of(response) -> str:
@@ -245,3 +247,63 @@ def test_the_module_brings_flask_babel_when_the_host_has_none(app):
     assert "babel" in app.extensions
     with app.test_request_context("/"):
         assert str(get_locale()) == "en"
+
+
+# --- no English left on a Turkish page -----------------------------------------------------------
+
+
+def english_phrases() -> list[str]:
+    """The catalogue's English phrases (two words or more) whose Turkish reads differently."""
+    from babel.messages.pofile import read_po
+
+    from ivr_module.i18n import DOMAIN, TRANSLATIONS
+
+    with (TRANSLATIONS / "tr" / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as handle:
+        messages = [message for message in read_po(handle) if message.id and message.id != message.string]
+    phrases = []
+    for message in messages:
+        # The words between placeholders and markup: "No record of %(number)s." -> "No record of".
+        phrases += [part.strip(" .,:;()") for part in re.split(r"%\(\w+\)s|<[^>]+>", message.id)]
+    return sorted({phrase for phrase in phrases if len(phrase.split()) >= 2})
+
+
+def visible_text(page: str) -> str:
+    """A page's text as a person reads it: no tags, scripts, styles or hidden data (the filters')."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r'<div[^>]*class="d-none"[^>]*>.*?</div>', " ", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def test_every_admin_page_reads_in_turkish_without_english_left(app, staff, client, make_pre_order, hooks):
+    pre_order_id, number = make_pre_order()
+    with app.app_context():
+        checkout.change_pre_order(pre_order_id, {"shipping_amount": "0"})
+    hooks.pre_order(number)  # a basket change: a failed call with a diff
+    _, paid = make_pre_order()
+    hooks.complete(paid, reference="REF-TR")
+    staff.login("admin", locale="tr")
+    failed_id = re.search(r"/admin/failed-attempts/details/\?id=(\d+)", client.get("/admin/failed-attempts/").text)
+    pages = [
+        "/admin/", "/admin/?period=30d", f"/admin/lookup?order_number={number}", f"/admin/lookup?order_number={paid}",
+        "/admin/lookup?order_number=1234567891", "/admin/failed-attempts/",
+        f"/admin/failed-attempts/details/?id={failed_id.group(1)}", "/admin/transactions/", "/admin/pre-orders/",
+        f"/admin/pre-orders/details/?id={pre_order_id}", f"/admin/pre-orders/cancel/?rowid={pre_order_id}",
+        # Not the caller hints: they list the English hints beside the Turkish ones, as data.
+        "/admin/event-deliveries/", "/admin/audit/", "/admin/staff-report/?period=7d",
+        "/admin/settlements/", "/admin/users/", "/admin/users/new/",
+    ]
+    token = staff.token("/admin/settlements/")
+    upload = {"file": (io.BytesIO(settlement_csv(f"REF-TR,{paid},59.90,EUR,agent-7,2026-12-06 10:00",
+                                                 "REF-X,,1.00,TRY,agent-7,2026-12-06 10:00")), "s.csv"),
+              "csrf_token": token}
+    imported = client.post("/admin/settlements/", data=upload, content_type="multipart/form-data")
+    assert imported.status_code == 302 and "/admin/settlements/" in imported.location
+    pages.append(imported.location)  # the reconciliation page
+    phrases = english_phrases()
+    assert "No record of" in phrases and "Failed calls" in phrases  # the check has teeth
+    for path in pages:
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        text = visible_text(answer.text)
+        left = [phrase for phrase in phrases if re.search(rf"\b{re.escape(phrase)}\b", text)]
+        assert not left, f"{path}: English left: {left}"
