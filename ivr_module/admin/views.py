@@ -48,6 +48,8 @@ MAX_REASON = 500
 
 def _source_text(text) -> str:
     """The English of a lazy translated string (its msgid, filled in), or the text itself."""
+    # Flask-Babel's LazyString keeps gettext's arguments as _args/_kwargs (Flask-Admin reads a
+    # lazy operation's _args the same way for its filter URLs).
     if not isinstance(text, LazyString):
         return str(text)
     return text._args[0] % {key: _source_text(value) for key, value in text._kwargs.items()}
