@@ -26,7 +26,7 @@ FLASK := $(DEMO_ENV) $(BIN)/flask --app wsgi
 # The vendor's settlement file of the demo's latest day, with planted differences (Settlements page).
 DEMO_SETTLEMENT := instance/demo-settlement.csv
 
-.PHONY: run receiver certify test bench install install-dev lock clean
+.PHONY: run receiver certify test bench install install-dev lock translations clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -117,6 +117,22 @@ lock:
 	PIP_CONFIG_FILE=/dev/null $(LOCK_TOOLS)/bin/pip install --quiet --upgrade pip pip-tools
 	$(PIP_COMPILE) --output-file requirements.lock pyproject.toml
 	$(PIP_COMPILE) --extra dev --constraint requirements.lock --output-file requirements-dev.lock pyproject.toml
+
+# The admin's catalogues (ivr_module/translations, domain ivr_module): extract every string of the
+# admin's Python and templates (babel.cfg), bring the English and Turkish catalogues up to date,
+# fill English from the source text, and compile. New Turkish messages are left empty for a
+# translator; tests/test_translations.py fails until each has its text.
+TRANSLATIONS := ivr_module/translations
+PYBABEL := $(BIN)/pybabel
+
+translations: install-dev
+	$(PYBABEL) extract --mapping-file babel.cfg --keywords _l --keywords lazy_gettext --keywords _markup \
+		--no-location --sort-output --width 100 --project ivr_module --copyright-holder "ivr_module authors" \
+		--output-file $(TRANSLATIONS)/ivr_module.pot .
+	$(PYBABEL) update --input-file $(TRANSLATIONS)/ivr_module.pot --output-dir $(TRANSLATIONS) \
+		--domain ivr_module --no-fuzzy-matching --ignore-obsolete --width 100
+	$(BIN)/python scripts/english_catalogue.py
+	$(PYBABEL) compile --directory $(TRANSLATIONS) --domain ivr_module --statistics
 
 clean:
 	rm -rf $(VENV) $(LOCK_TOOLS) instance .pytest_cache .hypothesis

@@ -31,7 +31,8 @@ DEFAULTS = {
     # leading 0), so "+90 532 …", "0532 …" and "532 …" find one customer.
     "IVR_PHONE_COUNTRY_CODE": "90",
     "IVR_TIMEZONE": "UTC",
-    # The language of the admin's caller hints (en or tr).
+    # The admin's language (en or tr) for the login page and staff without a preference of
+    # their own (ivr_module/i18n.py); checked at start.
     "IVR_DEFAULT_LOCALE": "en",
     # Admin login: tries per (username, address) and per address in each window (admin/throttle.py).
     "IVR_ADMIN_LOGIN_FREE_ATTEMPTS": 5,

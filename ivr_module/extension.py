@@ -5,14 +5,15 @@
 Everything it adds is its own: blueprints under its prefixes (IVR_HOOKS_URL_PREFIX,
 IVR_API_URL_PREFIX, IVR_ADMIN_URL, IVR_OPS_URL_PREFIX), request handling scoped to them
 (request_scope.py), its cache, its CLI group and its migrations with their own version table.
-The host's error pages, body limit, proxies, secret key, cookies and login stay the host's.
+The host's error pages, body limit, proxies, secret key, cookies and login stay the host's; so
+does its Flask-Babel, if it has one (the admin's translations are a domain of their own, i18n.py).
 """
 
 import logging
 
 from flask_sqlalchemy import SQLAlchemy
 
-from . import config, request_scope
+from . import config, i18n, request_scope
 from .admin import init_admin
 from .attempts import attempts_for_cache
 from .cache import CacheHealth, cache
@@ -74,6 +75,7 @@ class IVRModule:
         state.attempts = attempts_for_cache(app)
         self._register_blueprints(app, state)
         init_admin(app, staff_role=self.staff_role)
+        i18n.init_app(app)  # the host's Flask-Babel kept if it has one (i18n.py)
         request_scope.init_app(app)
         _warn_about_missing_host_settings(app)
 

@@ -137,10 +137,10 @@ STAFF_PASSWORD = "staff-password-for-tests"
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
-def make_staff(app, username, role, password=STAFF_PASSWORD, active=True):
-    """Create a staff account directly in the database."""
+def make_staff(app, username, role, password=STAFF_PASSWORD, active=True, locale=None):
+    """Create a staff account directly in the database (locale: its admin language, or the default)."""
     with app.app_context():
-        user = User(username=username, role=role, active=active)
+        user = User(username=username, role=role, active=active, locale=locale)
         user.set_password(password)
         db.session.add(user)
         db.session.commit()
@@ -166,14 +166,15 @@ class StaffActions:
     def __init__(self, app, client):
         self.app, self.client = app, client
 
-    def login(self, role="admin", username=None, password=STAFF_PASSWORD, create=True, next_url=None):
+    def login(self, role="admin", username=None, password=STAFF_PASSWORD, create=True, next_url=None, locale=None):
         """Create (unless told not to) and log in a user of that role; returns the response.
 
-        With `next_url` the login page is asked to go there afterwards (?next=).
+        With `next_url` the login page is asked to go there afterwards (?next=); with `locale`
+        the new account reads the admin in that language.
         """
         username = username or f"{role}-user"
         if create:
-            make_staff(self.app, username, role, password)
+            make_staff(self.app, username, role, password, locale=locale)
         token = csrf_token_of(self.client.get("/admin/auth/login").text)
         url = "/admin/auth/login" + (f"?next={next_url}" if next_url else "")
         return self.client.post(url, data={"username": username, "password": password, "csrf_token": token})

@@ -83,7 +83,7 @@ def test_lookup_offers_near_matches_for_a_keying_slip(staff, client, known_order
     staff.login("support")
     page = client.get(f"/admin/lookup?order_number={typed}").text
     assert f"No record of {typed}." in page
-    assert f">{known_order}</a> (awaiting_payment)" in page
+    assert f">{known_order}</a> (awaiting payment)" in page  # the status as staff read it
 
 
 def test_lookup_offers_no_near_match_two_slips_away(staff, client, known_order):

@@ -243,7 +243,7 @@ def test_transactions_export_csv_holds_the_searched_row(staff, client, make_pre_
     response = client.get("/admin/transactions/export/csv/?search=REF-CSV")
     assert response.mimetype == "text/csv"
     rows = read_csv(response)
-    assert [(row["Reference"], row["Order Number"], row["Amount"], row["Currency"]) for row in rows] == [
+    assert [(row["Reference"], row["Order number"], row["Amount"], row["Currency"]) for row in rows] == [
         ("REF-CSV", number, "59.97", "EUR")
     ]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", rows[0]["Time"])
@@ -253,7 +253,7 @@ def test_csv_export_defuses_spreadsheet_formulas(app, staff, client):
     add_call(app, NOW, HookError.ORDER_NOT_FOUND, order_number="=HYPERLINK(\"http://x\")", detail="@SUM(1)")
     staff.login("support")
     rows = read_csv(client.get("/admin/failed-attempts/export/csv/"))
-    assert rows[0]["Order Number"] == "'=HYPERLINK(\"http://x\")"
+    assert rows[0]["Order number"] == "'=HYPERLINK(\"http://x\")"
     assert rows[0]["Detail"] == "'@SUM(1)"
 
 

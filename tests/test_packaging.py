@@ -27,6 +27,9 @@ WHEEL_MUST_HOLD = [
     "ivr_module/migrations/alembic.ini",
     "ivr_module/migrations/versions/0001_initial_schema.py",
     "ivr_module/openapi/ivr-hooks.openapi.json",
+    # The admin's catalogues, compiled: the wheel speaks Turkish without `make translations`.
+    "ivr_module/translations/en/LC_MESSAGES/ivr_module.mo",
+    "ivr_module/translations/tr/LC_MESSAGES/ivr_module.mo",
 ]
 
 

@@ -14,6 +14,7 @@ from flask import Blueprint
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
+from ..i18n import lazy_gettext as _l
 from ..resources import resource_path
 from ..services.settlement_file import settlement_columns
 from ..models import AuditEntry, FailureHint, HookCall, IVREvent, IVRTransaction, PreOrder, User
@@ -58,25 +59,25 @@ def _views(db, with_accounts: bool) -> list:
     The module's staff accounts (Users) only where they are the login: not when the host's is.
     """
     views = [
-        LookupView(name="Order lookup", endpoint="ivr_admin_lookup", url="lookup"),
+        LookupView(name=_l("Order lookup"), endpoint="ivr_admin_lookup", url="lookup"),
         FailedAttemptView(
-            HookCall, db, name="Failed attempts", endpoint="ivr_admin_failed", url="failed-attempts"
+            HookCall, db, name=_l("Failed attempts"), endpoint="ivr_admin_failed", url="failed-attempts"
         ),
         TransactionView(
-            IVRTransaction, db, name="Transactions", endpoint="ivr_admin_transactions", url="transactions"
+            IVRTransaction, db, name=_l("Transactions"), endpoint="ivr_admin_transactions", url="transactions"
         ),
-        PreOrderView(PreOrder, db, name="Pre-orders", endpoint="ivr_admin_pre_orders", url="pre-orders"),
-        CallerHintView(FailureHint, db, name="Caller hints", endpoint="ivr_admin_hints", url="caller-hints"),
+        PreOrderView(PreOrder, db, name=_l("Pre-orders"), endpoint="ivr_admin_pre_orders", url="pre-orders"),
+        CallerHintView(FailureHint, db, name=_l("Caller hints"), endpoint="ivr_admin_hints", url="caller-hints"),
         EventDeliveryView(
-            IVREvent, db, name="Event deliveries", endpoint="ivr_admin_events", url="event-deliveries"
+            IVREvent, db, name=_l("Event deliveries"), endpoint="ivr_admin_events", url="event-deliveries"
         ),
-        AuditView(AuditEntry, db, name="Audit", endpoint="ivr_admin_audit", url="audit"),
-        StaffReportView(name="Staff", endpoint="ivr_admin_staff_report", url="staff-report"),
-        SettlementView(name="Settlements", endpoint="ivr_admin_settlements", url="settlements"),
-        AuthView(name="Account", endpoint="ivr_admin_auth", url="auth"),
+        AuditView(AuditEntry, db, name=_l("Audit"), endpoint="ivr_admin_audit", url="audit"),
+        StaffReportView(name=_l("Staff"), endpoint="ivr_admin_staff_report", url="staff-report"),
+        SettlementView(name=_l("Settlements"), endpoint="ivr_admin_settlements", url="settlements"),
+        AuthView(name=_l("Account"), endpoint="ivr_admin_auth", url="auth"),
     ]
     if with_accounts:
-        views.append(UserView(User, db, name="Users", endpoint="ivr_admin_users", url="users"))
+        views.append(UserView(User, db, name=_l("Users"), endpoint="ivr_admin_users", url="users"))
     return views
 
 
@@ -88,10 +89,10 @@ def init_admin(app, staff_role=None) -> Admin:
     # Registered before Flask-Admin's blueprints, so our templates are found first.
     app.register_blueprint(_assets_blueprint(admin_url))
     admin = Admin(
-        name="IVR payments",
+        name=_l("IVR payments"),
         url=admin_url,
         endpoint="ivr_admin",
-        index_view=DashboardView(name="Dashboard", endpoint="ivr_admin", url=admin_url),
+        index_view=DashboardView(name=_l("Dashboard"), endpoint="ivr_admin", url=admin_url),
         theme=Bootstrap4Theme(base_template="ivr_admin/base.html", fluid=True),
     )
     views = _views(app.extensions["ivr"].db, with_accounts=staff_role is None)

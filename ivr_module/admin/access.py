@@ -28,6 +28,8 @@ from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms import ValidationError
 
 from ..db import is_storable_text
+from ..i18n import gettext as _
+from ..i18n import template_helpers as translation_helpers
 from ..models import Role
 from ..services.audit import act_as
 from .formatting import template_helpers
@@ -50,7 +52,7 @@ def require_csrf() -> None:
     try:
         validate_csrf(token)
     except ValidationError as refused:
-        abort(400, description=f"{refused} Reload the page and try again.")
+        abort(400, description=_("%(problem)s Reload the page and try again.", problem=refused))
 
 
 def refuse_unstorable_arguments() -> None:
@@ -59,7 +61,7 @@ def refuse_unstorable_arguments() -> None:
     PostgreSQL raises on such text in a query; one check here spares every view that error.
     """
     if not all(is_storable_text(value) for value in request.args.values()):
-        abort(400, description="The request holds characters that are not text.")
+        abort(400, description=_("The request holds characters that are not text."))
 
 
 def safe_next(target: str | None) -> str | None:
@@ -112,6 +114,6 @@ class SecuredView:
         kwargs.setdefault("host_login", host_login_decides())
         kwargs.setdefault("test_data", test_data_shown())
         kwargs.setdefault("test_data_switch_url", switch_url)
-        for key, helper in template_helpers().items():
+        for key, helper in {**template_helpers(), **translation_helpers()}.items():
             kwargs.setdefault(key, helper)
         return super().render(template, **kwargs)

@@ -4,7 +4,7 @@ visitors there. Sessions, their tokens and their idle lifetime are staff.py's.""
 
 import logging
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -13,6 +13,9 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from ..db import db, utcnow
+from ..i18n import LOCALES
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..models import User
 from ..remote_address import remote_address
 from . import staff
@@ -27,8 +30,8 @@ _UNKNOWN_USER_HASH = generate_password_hash("no such user")
 class LoginForm(FlaskForm):
     """Username and password; Flask-WTF adds the CSRF token."""
 
-    username = StringField("Username", validators=[InputRequired(), Length(max=64)])
-    password = PasswordField("Password", validators=[InputRequired(), Length(max=256)])
+    username = StringField(_l("Username"), validators=[InputRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=256)])
 
 
 def authenticate(username: str, password: str):
@@ -78,12 +81,12 @@ class AuthView(SecuredView, BaseView):
         throttle = current_app.extensions["ivr_admin"].login_throttle
         wait = throttle.admit(username, address)
         if wait:
-            flash(f"Too many failed logins. Try again in {wait} seconds.", "error")
+            flash(_("Too many failed logins. Try again in %(seconds)s seconds.", seconds=wait), "error")
             return 429
         user = authenticate(username, form.password.data)
         if user is None:
             logger.info("admin login failed for %r from %s", username, address)
-            flash("Unknown username or wrong password.", "error")
+            flash(_("Unknown username or wrong password."), "error")
             return 401
         throttle.succeeded(username, address)
         staff.log_in(user)
@@ -92,6 +95,19 @@ class AuthView(SecuredView, BaseView):
         logger.info("admin login: %s (%s) from %s", user.username, user.role, address)
         return None
 
+    @expose("/language", methods=("POST",))
+    def language(self):
+        """The logged-in staff member chooses their own language (empty: the default one)."""
+        person = staff.current_staff()
+        if person is None or person.account is None:
+            abort(403)  # the host's login: the module keeps no preference for its users
+        chosen = request.form.get("locale", "")
+        if chosen not in ("", *LOCALES):
+            abort(400, description=_("Unknown language."))
+        person.account.locale = chosen or None
+        db.session.commit()
+        return redirect(safe_next(request.form.get("next")) or url_for("ivr_admin.index"))
+
     @expose("/logout", methods=("POST",))
     def logout(self):
         """Log out everywhere: a new session token ends every session of this account.
@@ -99,5 +115,5 @@ class AuthView(SecuredView, BaseView):
         A POST with the CSRF token, so no other site can log staff out.
         """
         staff.log_out()
-        flash("You are logged out.", "info")
+        flash(_("You are logged out."), "info")
         return redirect(url_for(".login"))

@@ -19,11 +19,12 @@ from sqlalchemy.dialects.postgresql import array
 
 from ..cache import cache_add, cache_get
 from ..db import UTCDateTime, db, utcnow
+from ..i18n import lazy_gettext as _l
 from ..models import HookCall, IVRTransaction
 from .access import SecuredView
-from .formatting import local_zone
+from .formatting import local_moment, local_zone
 
-PERIODS = {"today": ("Today", 1), "7d": ("Last 7 days", 7), "30d": ("Last 30 days", 30)}
+PERIODS = {"today": (_l("Today"), 1), "7d": (_l("Last 7 days"), 7), "30d": (_l("Last 30 days"), 30)}
 LATEST_FAILURES = 10
 # The chart's name for failures logged before they carried a code.
 UNCLASSIFIED = "unclassified"
@@ -137,9 +138,9 @@ def _period_figures(bounds, calls, payments) -> list[PeriodFigures]:
     return periods
 
 
-def _payments_chart(bounds, payments, label_format: str) -> dict:
-    """Payments per bucket: counts, and sums per currency."""
-    labels = [moment.astimezone(local_zone()).strftime(label_format) for moment in bounds[:-1]]
+def _payments_chart(bounds, payments, label_pattern: str) -> dict:
+    """Payments per bucket: counts, and sums per currency; labels by a CLDR pattern, in the page's language."""
+    labels = [local_moment(moment, label_pattern) for moment in bounds[:-1]]
     counts = [0] * len(labels)
     sums = defaultdict(lambda: [0.0] * len(labels))
     for bucket, currency, count, total in payments:
@@ -189,14 +190,14 @@ def dashboard_figures(period: str, now: datetime) -> tuple[list[PeriodFigures], 
         hours = hour_bounds(now)
         hourly = _payments_by_bucket(hours)
         calls, payments = _daily_rows(bounds, hourly)
-        chart = _payments_chart(hours, hourly, "%H:%M")
+        chart = _payments_chart(hours, hourly, "HH:mm")
     else:
         calls, payments = _daily_rows(bounds)
         # The chart's days are the last of the 30 daily buckets already read.
         days = PERIODS[period][1]
         shift = len(bounds) - 1 - days
         recent = [(bucket - shift, *rest) for bucket, *rest in payments if bucket >= shift]
-        chart = _payments_chart(bounds[shift:], recent, "%a %d %b")
+        chart = _payments_chart(bounds[shift:], recent, "EEE d MMM")
     return _period_figures(bounds, calls, payments), chart
 
 

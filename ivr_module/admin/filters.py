@@ -4,8 +4,10 @@ from datetime import datetime, time, timedelta
 
 from flask_admin.contrib.sqla.filters import DateBetweenFilter, DateTimeBetweenFilter, FilterEqual
 
+from ..i18n import lazy_gettext as _l
 from ..models import PreOrder, PreOrderStatus
 from .formatting import local_zone
+from .labels import STATUS_LABELS
 
 
 class LocalDateBetweenFilter(DateBetweenFilter):
@@ -32,15 +34,15 @@ class LocalDateTimeBetweenFilter(DateTimeBetweenFilter):
 
 def time_filters(column, label: str) -> list:
     """The date-range and time-range filters of one time column."""
-    return [LocalDateBetweenFilter(column, label), LocalDateTimeBetweenFilter(column, f"{label}, time")]
+    return [LocalDateBetweenFilter(column, label), LocalDateTimeBetweenFilter(column, _l("%(name)s, time", name=label))]
 
 
 class PreOrderStatusFilter(FilterEqual):
     """Status as reported, `expired` included (it is derived, never stored)."""
 
     def __init__(self):
-        options = [(status.value, status.value) for status in PreOrderStatus]
-        super().__init__(PreOrder.status, "Status", options=options)
+        options = [(status.value, STATUS_LABELS[status.value]) for status in PreOrderStatus]
+        super().__init__(PreOrder.status, _l("Status"), options=options)
 
     def apply(self, query, value, alias=None):
         """Pre-orders whose reported status is the value."""

@@ -9,12 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
 from ..db import db, is_storable_text
+from ..i18n import current_locale
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..models import HookCall, IVRTransaction, PreOrder, RetiredOrderNumber
 from ..services.checkout import find_transactions
 from ..services.contact_masking import mask_email, mask_phone
 from ..services.customer_contact import has_contact, record_contact_view
-from ..services.order_search import MAX_RESULTS, search_orders
+from ..services.order_search import MAX_RESULTS, MIN_DIGITS, search_orders
 from ..services.failure_hints import hint_for
+from ..services.error_texts import HookError
 from ..services.order_numbers import unknown_number_detail
 from .access import ADMIN_ONLY, SecuredView
 from .basket_change import BasketChange, basket_change
@@ -25,6 +29,9 @@ from .test_data import shown_rows, test_data_shown
 # An order's calls shown on one page; a number hammered more often than this says so.
 MAX_CALLS = 500
 MAX_QUERY_LENGTH = 128
+# The reasons services/order_numbers.py gives (logged in English), marked for the catalogue so
+# the lookup shows them in the page's language.
+UNKNOWN_REASONS = (_l("check digit mismatch (mistyped number?)"), _l("order number was never issued"))
 
 
 @dataclass
@@ -53,7 +60,7 @@ class OrderStory:
         """The hint for the last call, when it failed: what support tells the caller first."""
         if not self.hook_calls or self.hook_calls[-1].success:
             return None
-        return hint_for(self.hook_calls[-1].error_code, current_app.config["IVR_DEFAULT_LOCALE"])
+        return hint_for(self.hook_calls[-1].error_code, current_locale())
 
     @property
     def basket_change(self) -> Optional[BasketChange]:
@@ -64,8 +71,8 @@ class OrderStory:
 
     @property
     def unknown_reason(self) -> str:
-        """Why no pre-order has this number: a failed check digit hints at a typo."""
-        return unknown_number_detail(self.order_number)
+        """Why no pre-order has this number (a failed check digit hints at a typo), translated."""
+        return _(unknown_number_detail(self.order_number))
 
 
 def pre_order_of(order_number: str) -> tuple[Optional[PreOrder], Optional[RetiredOrderNumber]]:
@@ -175,6 +182,13 @@ class ListedContact:
         return mask_email(pre_order.customer_email) if self.masked else pre_order.customer_email or ""
 
 
+# The search's keys (services/order_search.py) as the results' "Found by" column names them.
+MATCHED_BY_LABELS = {
+    "phone": _l("phone"), "email": _l("email"), "order number": _l("order number"),
+    "reference": _l("reference"), "staff id": _l("staff id"),
+}
+
+
 def listed_contact() -> ListedContact:
     """How lists show contact details to the staff member logged in."""
     return ListedContact(masked=not current_staff().has_role(*ADMIN_ONLY))
@@ -194,7 +208,10 @@ class LookupView(SecuredView, BaseView):
         story = find_story(asked) if asked else None
         if story is not None and has_contact(story.pre_order):
             record_contact_view(story.pre_order)  # shown whole on this page: who saw it, when
-        return self.render("ivr_admin/lookup.html", asked=asked, story=story, has_contact=has_contact)
+        return self.render(
+            "ivr_admin/lookup.html", asked=asked, story=story, has_contact=has_contact,
+            not_found_answer=HookError.SESSION_NOT_FOUND,
+        )
 
     def _search_or_open(self, asked: str):
         """An order or reference number on record opens its page; anything else is searched for.
@@ -212,4 +229,5 @@ class LookupView(SecuredView, BaseView):
         return self.render(
             "ivr_admin/lookup.html", asked=asked, story=None, search=found,
             near_matches=story.near_matches, contact=listed_contact(), max_results=MAX_RESULTS,
+            min_digits=MIN_DIGITS, matched_by_labels=MATCHED_BY_LABELS,
         )

@@ -15,11 +15,13 @@ from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 
 from ..db import db
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..models import MatchGroup, SettlementImport
 from ..services.reconciliation import all_lines, day_close, group_lines, import_settlement
 from ..services.settlement_file import MAX_BYTES, SettlementFileError
 from .access import ADMIN_ONLY, SecuredView
-from .formatting import csv_safe, local_time_with_zone
+from .formatting import csv_safe, local_time, local_time_with_zone, number
 from .staff import current_staff
 
 # Lines of a group shown on the page; the export has them all.
@@ -35,7 +37,7 @@ EXPORT_COLUMNS = (
 class SettlementUploadForm(FlaskForm):
     """The settlement file (Flask-WTF checks the CSRF token)."""
 
-    file = FileField("Settlement file (CSV)", validators=[FileRequired("Choose the settlement file.")])
+    file = FileField(_l("Settlement file (CSV)"), validators=[FileRequired(_l("Choose the settlement file."))])
 
 
 def _text(value) -> str:
@@ -74,7 +76,7 @@ class SettlementView(SecuredView, BaseView):
         if request.method == "GET":
             return self._upload_page(form)
         if not form.validate_on_submit():
-            problems = [message for messages in form.errors.values() for message in messages]
+            problems = [str(message) for messages in form.errors.values() for message in messages]
             return self._upload_page(form, " ".join(problems), status=400)
         upload = form.file.data
         try:
@@ -82,13 +84,16 @@ class SettlementView(SecuredView, BaseView):
                 upload.stream.read(MAX_BYTES + 1), upload.filename or "settlement.csv", current_staff().name
             )
         except SettlementFileError as error:
-            return self._upload_page(form, f"{upload.filename}: {error} Nothing was imported.", status=400)
+            return self._upload_page(
+                form, _("%(file)s: %(problem)s Nothing was imported.", file=upload.filename, problem=error), status=400
+            )
         settlement = outcome.settlement
         if outcome.already_imported:
-            flash(f"This file was imported already, on {settlement.uploaded_at:%Y-%m-%d %H:%M} UTC by "
-                  f"{settlement.uploaded_by}; it is not counted twice.", "warning")
+            flash(_("This file was imported already, on %(time)s by %(person)s; it is not counted twice.",
+                    time=local_time(settlement.uploaded_at), person=settlement.uploaded_by), "warning")
         else:
-            flash(f"Imported {settlement.rows:,} lines of {settlement.filename}.", "success")
+            flash(_("Imported %(lines)s lines of %(file)s.", lines=number(settlement.rows),
+                    file=settlement.filename), "success")
         return redirect(url_for(".details", settlement_id=settlement.id))
 
     def _settlement(self, settlement_id: int) -> SettlementImport:

@@ -19,6 +19,7 @@ from flask import current_app, flash, request, session, url_for
 from sqlalchemy import select
 
 from ..db import db
+from ..i18n import gettext as _
 from ..models import Role, User
 
 SESSION_KEY = "ivr_staff"
@@ -67,7 +68,7 @@ def _from_session() -> Staff | None:
     now = int(time.time())
     if not isinstance(last_seen, int) or now - last_seen > current_app.config["IVR_ADMIN_SESSION_IDLE_SECONDS"]:
         session.pop(SESSION_KEY, None)
-        flash("Your session expired. Please log in again.", "info")
+        flash(_("Your session expired. Please log in again."), "info")
         return None
     user = db.session.scalar(select(User).where(User.session_token == token)) if isinstance(token, str) else None
     if user is None or not user.active:

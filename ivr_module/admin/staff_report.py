@@ -20,13 +20,15 @@ from sqlalchemy import func, select, text
 
 from ..cache import cache_add, cache_get
 from ..db import db, utcnow
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..models import HookCall, IVRTransaction, Role
 from .access import SecuredView
 # The dashboard's day buckets and cache lifetime, shared rather than copied.
 from .dashboard import PAST_DAYS_CACHE_SECONDS, _in_buckets
 from .formatting import csv_safe, local_zone
 
-PERIODS = {"today": ("Today", 1), "7d": ("Last 7 days", 7), "30d": ("Last 30 days", 30)}
+PERIODS = {"today": (_l("Today"), 1), "7d": (_l("Last 7 days"), 7), "30d": (_l("Last 30 days"), 30)}
 RANGE = "range"
 # A range is read in one query per table; past a year, ask for a narrower one.
 MAX_RANGE_DAYS = 366
@@ -98,11 +100,11 @@ def chosen_days(args, today: date) -> tuple[str, date, date]:
     try:
         first, last = (date.fromisoformat(args.get(name, "")) for name in ("start", "end"))
     except ValueError:
-        raise BadRange("Give the range as two dates, e.g. 2026-12-01 and 2026-12-07.") from None
+        raise BadRange(_("Give the range as two dates, e.g. 2026-12-01 and 2026-12-07.")) from None
     if last < first:
-        raise BadRange("The range ends before it starts.")
+        raise BadRange(_("The range ends before it starts."))
     if (last - first).days >= MAX_RANGE_DAYS:
-        raise BadRange(f"Choose at most {MAX_RANGE_DAYS} days.")
+        raise BadRange(_("Choose at most %(days)s days.", days=MAX_RANGE_DAYS))
     return RANGE, first, last
 
 

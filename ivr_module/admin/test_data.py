@@ -10,8 +10,16 @@ from flask import request, session, url_for
 from markupsafe import Markup
 from sqlalchemy import true
 
+from ..i18n import gettext as _
+
 SESSION_KEY = "ivr_admin_test_data"
-TEST_BADGE = Markup('<span class="badge badge-warning mr-1" title="Sandbox record">Test</span>')
+
+
+def test_badge() -> Markup:
+    """The "Test" badge of a sandbox row, in the page's language."""
+    return Markup('<span class="badge badge-warning mr-1" title="{}">{}</span>').format(
+        _("Sandbox record"), _("Test")
+    )
 
 
 def remember_switch() -> None:
@@ -48,6 +56,6 @@ def with_test_badge(formatter):
 
     def column(view, context, model, name):
         cell = formatter(view, context, model, name)
-        return cell if getattr(model, "live", True) else TEST_BADGE + cell
+        return cell if getattr(model, "live", True) else test_badge() + cell
 
     return column

@@ -6,18 +6,23 @@ here; the one write is the admin's action "cancel", through the checkout service
 
 import logging
 
-from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
+from flask import abort, flash, has_request_context, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.model import typefmt
+from flask_admin.model.base import filter_char_re, filter_compact_re
+from flask_babel.speaklater import LazyString
 from sqlalchemy import BigInteger, not_, or_
 from sqlalchemy.orm import lazyload
 from wtforms import PasswordField, ValidationError
 from wtforms.validators import Length, Optional
 
 from ..db import db
+from ..i18n import LOCALE_NAMES, LOCALES, current_locale
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..models import FailureHint, HookCall, IVRTransaction, PreOrder, Role
 from ..models.user import MIN_PASSWORD_LENGTH
 from ..services.checkout import CheckoutError, cancel_pre_order
@@ -30,6 +35,7 @@ from .lookup import pre_order_of
 from .staff import current_staff, log_in
 from .filters import PreOrderStatusFilter, time_filters
 from .formatting import EXPORT_TYPE_FORMATTERS, LIST_TYPE_FORMATTERS, order_number_column
+from .labels import COLUMN_LABELS, ROLE_LABELS, role_label, status_label
 from .test_data import shown_rows, with_test_badge
 
 logger = logging.getLogger(__name__)
@@ -38,6 +44,15 @@ ENDPOINTS = ("pre_order", "complete")
 # Failures a basket change explains: its diff is shown on their details page.
 BASKET_CHANGE_CODES = (FailureCode.BASKET_CHANGED, FailureCode.ORDER_NOT_FOUND_REPLACED)
 MAX_REASON = 500
+
+
+def _source_text(text) -> str:
+    """The English of a lazy translated string (its msgid, filled in), or the text itself."""
+    # Flask-Babel's LazyString keeps gettext's arguments as _args/_kwargs (Flask-Admin reads a
+    # lazy operation's _args the same way for its filter URLs).
+    if not isinstance(text, LazyString):
+        return str(text)
+    return text._args[0] % {key: _source_text(value) for key, value in text._kwargs.items()}
 
 
 class AdminModelView(SecuredView, ModelView):
@@ -54,9 +69,27 @@ class AdminModelView(SecuredView, ModelView):
     page_size = 25
     can_set_page_size = True
     page_size_options = (25, 50, 100)
-    search_hint = "Exact order or reference number"
+    search_hint = _l("Exact order or reference number")
     # Filter arguments by name (flt0_error_text_equals=...), so links to filtered lists read well.
     named_filter_urls = True
+
+    def __init__(self, *args, **kwargs):
+        # Every column named in the page's language (labels.py) unless the view names it itself;
+        # set before Flask-Admin reads the labels into its lists, filters and forms.
+        own = type(self).column_labels
+        self.column_labels = {**COLUMN_LABELS, **(own if isinstance(own, dict) else {})}
+        super().__init__(*args, **kwargs)
+
+    def get_export_columns(self):
+        """CSV headers in English whatever the staff's language: scripts read exports too."""
+        return [(name, _source_text(label)) for name, label in super().get_export_columns()]
+
+    def get_filter_arg(self, index, flt) -> str:
+        """A filter's URL name from its English name and operation: links read alike in every language."""
+        if not self.named_filter_urls:
+            return super().get_filter_arg(index, flt)
+        name = f"{_source_text(flt.name)} {_source_text(flt.operation())}".lower()
+        return filter_compact_re.sub("_", filter_char_re.sub("", name))
 
     def get_one(self, id):
         """The record with this id, or None; a malformed id is a 404 (not a database error)."""
@@ -73,7 +106,7 @@ class AdminModelView(SecuredView, ModelView):
 
     def search_placeholder(self) -> str:
         """Say what the search box matches."""
-        return self.search_hint
+        return str(self.search_hint)
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         # Support staff type a whole number; an exact match uses the column's index, where
@@ -113,6 +146,10 @@ class ReadOnlyModelView(AdminModelView):
 
 
 def _status_column(view, context, model, name):
+    return status_label(model.current_status)
+
+
+def _status_export(view, context, model, name):
     return str(model.current_status)
 
 
@@ -126,18 +163,17 @@ class PreOrderView(ReadOnlyModelView):
     )
     column_details_list = column_list + ("id", "shipping_amount", "updated_at")
     column_export_list = column_list + ("id", "shipping_amount")
-    column_labels = {"payment_option_name": "Payment option", "expires_at": "Expires"}
     column_sortable_list = ("order_number", "status", "expires_at", "created_at")
     column_default_sort = ("created_at", True)
     column_searchable_list = ("order_number",)
     column_filters = (
         PreOrderStatusFilter(),
-        FilterEqual(PreOrder.payment_type, "Payment type"),
-        *time_filters(PreOrder.created_at, "Created"),
-        *time_filters(PreOrder.expires_at, "Expires"),
+        FilterEqual(PreOrder.payment_type, _l("Payment type")),
+        *time_filters(PreOrder.created_at, _l("Created")),
+        *time_filters(PreOrder.expires_at, _l("Expires")),
     )
     column_formatters = {**ReadOnlyModelView.column_formatters, "status": _status_column}
-    column_formatters_export = {"status": _status_column}
+    column_formatters_export = {"status": _status_export}
 
     def get_query(self):
         """The list and its export show no transaction: load none per page."""
@@ -147,7 +183,7 @@ class PreOrderView(ReadOnlyModelView):
         """Only admins cancel."""
         return current_staff().has_role(*ADMIN_ONLY) and super().is_action_allowed(name)
 
-    @action("cancel", "Cancel…")
+    @action("cancel", _l("Cancel…"))
     def action_cancel(self, ids):
         """Cancel the selected pre-orders through the checkout service, with the reason given."""
         ids = [self.parse_id(pre_order_id) for pre_order_id in ids]  # a malformed one is a 404
@@ -164,9 +200,9 @@ class PreOrderView(ReadOnlyModelView):
             cancelled += 1
             logger.info("pre-order %s cancelled by %s", pre_order.id, current_staff().name)
         if cancelled:
-            flash(f"Cancelled {cancelled} pre-order(s).", "success")
+            flash(_("Cancelled %(count)s pre-order(s).", count=cancelled), "success")
         if refused:
-            flash("Not cancelled: " + "; ".join(refused), "error")
+            flash(_("Not cancelled: %(refusals)s", refusals="; ".join(refused)), "error")
 
     @expose("/cancel/")
     def cancel_view(self):
@@ -189,14 +225,14 @@ class TransactionView(ReadOnlyModelView):
 
     column_list = ("reference_number", "order_number", "staff_id", "amount", "currency", "created_at")
     column_details_list = column_list + ("id", "pre_order_id")
-    column_labels = {"reference_number": "Reference", "staff_id": "Staff id", "created_at": "Time"}
+    column_labels = {"created_at": _l("Time")}
     column_sortable_list = ("reference_number", "order_number", "staff_id", "amount", "created_at")
     column_default_sort = ("created_at", True)
     column_searchable_list = ("reference_number", "order_number")
     column_filters = (
-        *time_filters(IVRTransaction.created_at, "Time"),
-        FilterEqual(IVRTransaction.currency, "Currency"),
-        FilterEqual(IVRTransaction.staff_id, "Staff id"),
+        *time_filters(IVRTransaction.created_at, _l("Time")),
+        FilterEqual(IVRTransaction.currency, _l("Currency")),
+        FilterEqual(IVRTransaction.staff_id, _l("Staff id")),
     )
 
 
@@ -217,11 +253,7 @@ class FailedAttemptView(ReadOnlyModelView):
         "created_at", "endpoint", "order_number", "error_text", "error_code", "detail", "remote_addr",
         "reference_number", "staff_id", "request_id", "duration_ms", "id",
     )
-    column_labels = {
-        "created_at": "Time", "remote_addr": "Remote address", "duration_ms": "Duration (ms)",
-        "error_code": "Code", "caller_hint": "Tell the caller", "support_note": "Support should",
-        "staff_id": "Staff id",
-    }
+    column_labels = {"created_at": _l("Time")}
     column_formatters = {
         **ReadOnlyModelView.column_formatters,
         "caller_hint": lambda view, context, model, name: _hint_text(model.error_code, "caller_hint"),
@@ -232,12 +264,13 @@ class FailedAttemptView(ReadOnlyModelView):
     column_default_sort = ("created_at", True)
     column_searchable_list = ("order_number", "reference_number")
     column_filters = (
-        *time_filters(HookCall.created_at, "Time"),
-        FilterEqual(HookCall.endpoint, "Endpoint", options=[(name, name) for name in ENDPOINTS]),
-        FilterEqual(HookCall.error_text, "Error text", options=[(e.value, e.value) for e in HookError]),
-        FilterEqual(HookCall.error_code, "Error code", options=[(code.value, code.value) for code in FailureCode]),
-        FilterEqual(HookCall.remote_addr, "Remote address"),
-        FilterEqual(HookCall.staff_id, "Staff id"),
+        *time_filters(HookCall.created_at, _l("Time")),
+        FilterEqual(HookCall.endpoint, _l("Endpoint"), options=[(name, name) for name in ENDPOINTS]),
+        # The seed's texts, as the vendor was sent them: never translated.
+        FilterEqual(HookCall.error_text, _l("Error text"), options=[(e.value, e.value) for e in HookError]),
+        FilterEqual(HookCall.error_code, _l("Error code"), options=[(code.value, code.value) for code in FailureCode]),
+        FilterEqual(HookCall.remote_addr, _l("Remote address")),
+        FilterEqual(HookCall.staff_id, _l("Staff id")),
     )
 
     def get_query(self):
@@ -261,8 +294,8 @@ class FailedAttemptView(ReadOnlyModelView):
 
 
 def _hint_text(code: str | None, part: str) -> str:
-    """One part of a failure code's hint, in the admin's language."""
-    hint = hint_for(code, current_app.config["IVR_DEFAULT_LOCALE"])
+    """One part of a failure code's hint, in the page's language."""
+    hint = hint_for(code, current_locale())
     return getattr(hint, part) if hint is not None else ""
 
 
@@ -274,9 +307,8 @@ class CallerHintView(AdminModelView):
 
     can_create = can_delete = False
     can_view_details = False
-    search_hint = "Exact failure code"
+    search_hint = _l("Exact failure code")
     column_list = ("code", "locale", "caller_hint", "support_note", "updated_at")
-    column_labels = {"locale": "Language", "caller_hint": "Tell the caller", "support_note": "Support should"}
     column_searchable_list = ("code",)
     column_filters = ("locale",)
     column_default_sort = [("code", False), ("locale", False)]
@@ -312,32 +344,43 @@ class UserView(AdminModelView):
     """Staff accounts (admins only): passwords are set here, hashes never shown."""
 
     roles = ADMIN_ONLY
-    search_hint = "Exact username"
-    column_list = ("username", "role", "active", "created_at", "last_login_at")
+    search_hint = _l("Exact username")
+    column_list = ("username", "role", "locale", "active", "created_at", "last_login_at")
+    column_labels = {"locale": _l("Language")}
     column_searchable_list = ("username",)
     column_filters = ("role", "active")
     column_default_sort = "username"
-    form_columns = ("username", "role", "active", "password")
-    form_choices = {"role": [(role.value, role.value) for role in Role]}
+    column_formatters = {
+        "role": lambda view, context, model, name: role_label(model.role),
+        "locale": lambda view, context, model, name: LOCALE_NAMES.get(model.locale, ""),
+    }
+    form_columns = ("username", "role", "locale", "active", "password")
+    form_choices = {
+        "role": [(role.value, ROLE_LABELS[role.value]) for role in Role],
+        # Empty: the default language (IVR_DEFAULT_LOCALE).
+        "locale": [("", "—")] + [(code, LOCALE_NAMES[code]) for code in LOCALES],
+    }
+    form_args = {"locale": {"label": _l("Language"), "description": _l("Empty: the default language.")}}
     form_extra_fields = {
         "password": PasswordField(
-            "Password",
+            _l("Password"),
             validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=256)],
-            description="Leave empty to keep the current password.",
+            description=_l("Leave empty to keep the current password."),
         )
     }
 
     def on_model_change(self, form, model, is_created):
         """Hash a new password, end a deactivated user's sessions; refuse a new account without a
         password, and refuse locking oneself out."""
+        model.locale = model.locale or None  # empty: the default language
         if form.password.data:
             model.set_password(form.password.data)
         elif is_created:
-            raise ValidationError("A new account needs a password.")
+            raise ValidationError(_("A new account needs a password."))
         if not model.active:
             model.end_sessions()  # so reactivating the account does not revive old cookies
         if model.id == current_staff().account.id and (model.role != Role.ADMIN or not model.active):
-            raise ValidationError("You cannot remove your own admin role or deactivate yourself.")
+            raise ValidationError(_("You cannot remove your own admin role or deactivate yourself."))
 
     def after_model_change(self, form, model, is_created):
         """A new password ended the user's sessions; an admin changing their own stays logged in here."""
@@ -347,4 +390,4 @@ class UserView(AdminModelView):
     def on_model_delete(self, model):
         """Refuse deleting one's own account."""
         if model.id == current_staff().account.id:
-            raise ValidationError("You cannot delete your own account.")
+            raise ValidationError(_("You cannot delete your own account."))

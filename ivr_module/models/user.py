@@ -45,6 +45,8 @@ class User(Base):
     # What a session cookie holds instead of the id (admin/staff.py): a new
     # token ends every session of the user at once (logout, password change).
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    # The admin's language for this person (ivr_module/i18n.py); None: IVR_DEFAULT_LOCALE.
+    locale: Mapped[Optional[str]] = mapped_column(String(8))
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of the password, never the password; end the user's sessions."""

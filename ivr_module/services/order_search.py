@@ -33,11 +33,11 @@ class OrderMatch:
 
 @dataclass
 class SearchResult:
-    """What a search found; `hint` says why nothing could be searched for."""
+    """What a search found; `too_short` when the text typed names no key (too few digits)."""
 
     asked: str
     matches: list[OrderMatch] = field(default_factory=list)
-    hint: Optional[str] = None
+    too_short: bool = False
 
 
 def _prefix_range(column, prefix: str):
@@ -108,6 +108,5 @@ def search_orders(asked: str, country_code: str, live: bool = True) -> SearchRes
     pre_orders = _load(newest)
     result.matches = [OrderMatch(pre_orders[pre_order_id], keys[pre_order_id]) for pre_order_id in newest]
     if not newest and not criteria:
-        result.hint = (f"Type at least {MIN_DIGITS} digits of a phone or order number, an email, "
-                       "a reference number or a staff id.")
+        result.too_short = True
     return result

@@ -4,6 +4,12 @@
 (function () {
   'use strict';
 
+  // The page's language, for screen readers and the browser (Flask-Admin's <html> has no lang).
+  var locale = document.querySelector('meta[name="ivr-locale"]');
+  if (locale) {
+    document.documentElement.lang = locale.getAttribute('content');
+  }
+
   document.addEventListener('click', function (event) {
     var actionLink = event.target.closest('[data-ivr-action]');
     if (actionLink) {
