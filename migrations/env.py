@@ -54,6 +54,16 @@ def run_migrations_online():
         )
         with context.begin_transaction():
             context.run_migrations()
+            _hook_call_partitions_ahead(connection)
+
+
+def _hook_call_partitions_ahead(connection):
+    """Every migration run (a deploy) also makes the hook-call log's months ahead (PostgreSQL)."""
+    from ivr_module.db import utcnow
+    from ivr_module.services import hook_call_partitions
+
+    if hook_call_partitions.is_partitioned(connection):
+        hook_call_partitions.create_partitions_ahead(connection, utcnow())
 
 
 if context.is_offline_mode():
