@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy.types import TypeDecorator
 
 from ivr_module.db import Base
-from ivr_module.migrating import VERSION_TABLE, adopt_legacy_version
+from ivr_module.migrating import VERSION_TABLE, adopt_legacy_version, include_name
 
 config = context.config
 fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -51,6 +51,7 @@ def run_migrations_online():
             render_as_batch=True,
             render_item=render_type_as_impl,
             process_revision_directives=skip_empty_autogenerate,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -30,6 +30,11 @@ ADVISORY_LOCK_KEY = 7_431_013
 DDL_LOCK_TIMEOUT = "500ms"
 
 
+def is_partition_name(name: str) -> bool:
+    """Whether a table name is one of the log's partitions (the models know only the parent)."""
+    return bool(MONTHLY.match(name)) or name == DEFAULT_PARTITION
+
+
 def _as_stored(moment: datetime) -> datetime:
     """A time as the column stores it: naive UTC."""
     return naive_utc(moment) if moment.tzinfo else moment
