@@ -53,7 +53,7 @@ def next_month(month: datetime) -> datetime:
 
 def months_between(first: datetime, last: datetime) -> list[datetime]:
     """Every month from `first`'s to `last`'s, both included."""
-    months, month = [], month_start(first)
+    months, month, last = [], month_start(first), _as_stored(last)
     while month <= last:
         months.append(month)
         month = next_month(month)
