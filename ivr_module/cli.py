@@ -130,6 +130,22 @@ def purge_hook_calls_command(older_than_days, batch_size):
     click.echo(f"Deleted {deleted} hook-call rows.")
 
 
+@ivr_cli.command("hook-call-partitions")
+def hook_call_partitions_command():
+    """Make this month's and the next months' hook-call partitions (PostgreSQL), and list them."""
+    from .services import hook_call_partitions as partitions
+    from .worker import make_hook_call_partitions
+
+    if not partitions.is_partitioned(db.session):
+        click.echo("The hook-call log is not partitioned (SQLite, or before migration 0013).")
+        return
+    created = make_hook_call_partitions()
+    click.echo(f"Created: {', '.join(created) or 'none (all there already)'}.")
+    for month, name in sorted(partitions.monthly_partitions(db.session).items()):
+        click.echo(f"  {name}  {month:%Y-%m}")
+    click.echo(f"  {partitions.DEFAULT_PARTITION}  anything else")
+
+
 @ivr_cli.command("worker")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 32),
               help="Threads sending events at once.")
