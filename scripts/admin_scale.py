@@ -7,7 +7,9 @@ For a database filled by `flask ivr generate-data --hook-calls 10000000 --transa
 
 - **cold**: first, by an app built for it alone (a new process's state: a new database connection
   with no catalog or plan cache, no templates loaded, the module's cache empty);
-- **warm**: `--runs` more times by that app (median and worst).
+- **warm**: `--runs` more times by that app (median and worst);
+- **no cache**: `--runs` more times with the module's cache emptied before each (the dashboard
+  then reads all its days, not only today's).
 
 Times are whole requests through the Flask test client: queries, rendering, and for the CSV the
 whole body. Then every statement that read `ivr_hook_calls` during a warm request is shown with
@@ -99,6 +101,12 @@ def _time(client, url) -> tuple[float, int]:
     return elapsed, len(body)
 
 
+def _time_uncached(app, client, url) -> float:
+    with app.app_context():
+        cache.clear()
+    return _time(client, url)[0]
+
+
 def _statements_of(app, client, url) -> list[tuple[str, object]]:
     """The statements a request sent that read the hook-call log."""
     seen = []
@@ -134,15 +142,17 @@ def main() -> None:
     setup = _app(args.database_url)
     _reader(setup)
     pages = _pages(setup)
-    print("| page | cold | warm median | warm worst | bytes |")
-    print("|---|---:|---:|---:|---:|")
+    print("| page | cold | warm median | warm worst | no cache median | no cache worst | bytes |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     plans = {}
     for name, url in pages.items():
         app = _app(args.database_url)
         client = _logged_in_client(app)
         cold, size = _time(client, url)
         warm = [_time(client, url)[0] for _ in range(args.runs)]
-        print(f"| {name} | {cold:.0f} | {statistics.median(warm):.0f} | {max(warm):.0f} | {size} |", flush=True)
+        uncached = [_time_uncached(app, client, url) for _ in range(args.runs)]
+        print(f"| {name} | {cold:.0f} | {statistics.median(warm):.0f} | {max(warm):.0f} "
+              f"| {statistics.median(uncached):.0f} | {max(uncached):.0f} | {size} |", flush=True)
         if not args.no_plans:
             plans[name] = [(s, p, _explain(app, s, p)) for s, p in _statements_of(app, client, url)]
         with app.app_context():
