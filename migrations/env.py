@@ -59,13 +59,22 @@ def run_migrations_online():
 
 
 def _hook_call_partitions_ahead(connection):
-    """Every migration run (a deploy) also makes the hook-call log's months ahead (PostgreSQL)."""
+    """Every migration run (a deploy) also makes the hook-call log's months ahead (PostgreSQL).
+
+    In a savepoint: a lock not had within its timeout is left to the worker, not a failed deploy.
+    """
+    from sqlalchemy.exc import OperationalError
+
     from ivr_module.db import utcnow
     from ivr_module.services import hook_call_partitions
 
-    if hook_call_partitions.is_partitioned(connection):
-        hook_call_partitions.create_partitions_ahead(connection, utcnow())
-
+    if not hook_call_partitions.is_partitioned(connection):
+        return
+    try:
+        with connection.begin_nested():
+            hook_call_partitions.create_partitions_ahead(connection, utcnow())
+    except OperationalError as error:
+        logger.warning("hook-call partitions ahead not made now (the worker will): %s", error.orig)
 
 if context.is_offline_mode():
     raise SystemExit("ivr_module's migrations run online only (flask ivr db upgrade)")

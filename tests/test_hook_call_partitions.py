@@ -137,6 +137,24 @@ def test_the_worker_makes_this_month_and_three_ahead_once(pg_app):
         assert set(wanted) <= set(partitions.monthly_partitions(db.session).values())
 
 
+def test_a_migration_run_makes_the_months_ahead_and_never_fails_for_want_of_a_lock(pg_app):
+    ahead = partitions.partition_name(months_ago(-3))
+    with pg_app.app_context():
+        db.session.execute(text(f"DROP TABLE {ahead}"))
+        db.session.commit()
+        url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    runner = pg_app.test_cli_runner()
+    with psycopg.connect(url) as reader:  # a long report holding the log open
+        reader.execute("SELECT count(*) FROM ivr_hook_calls")
+        held = runner.invoke(args=["db", "upgrade"])
+    assert held.exit_code == 0, held.output  # the deploy goes on; the worker makes the month later
+    with pg_app.app_context():
+        assert ahead not in partitions.monthly_partitions(db.session).values()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with pg_app.app_context():
+        assert ahead in partitions.monthly_partitions(db.session).values()
+
+
 def test_several_processes_making_the_same_months_at_once_all_succeed(pg_app, app_with):
     with pg_app.app_context():
         future = [partitions.partition_name(months_ago(-ahead)) for ahead in (1, 2, 3)]
@@ -235,9 +253,24 @@ def test_generate_data_copies_the_rows_asked_for_into_their_months_with_every_in
     assert len(indexes) == 7 and all(valid for _name, valid in indexes)
 
 
-def test_partitions_are_a_no_op_on_sqlite(app, backend):
+def test_the_command_makes_the_months_ahead_and_lists_them(pg_app):
+    ahead = partitions.partition_name(months_ago(-3))
+    with pg_app.app_context():
+        db.session.execute(text(f"DROP TABLE {ahead}"))
+        db.session.commit()
+    result = pg_app.test_cli_runner().invoke(args=["ivr", "hook-call-partitions"])
+    assert result.exit_code == 0, result.output
+    assert f"Created: {ahead}." in result.output
+    assert f"  {partitions.partition_name(utcnow())}  " in result.output
+    again = pg_app.test_cli_runner().invoke(args=["ivr", "hook-call-partitions"])
+    assert "Created: none (all there already)." in again.output
+
+
+def test_partitions_are_a_no_op_on_sqlite(app, runner, backend):
     if backend != "sqlite":
         pytest.skip("SQLite only")
     with app.app_context():
         assert partitions.is_partitioned(db.session) is False
         assert make_hook_call_partitions() == []
+    result = runner.invoke(args=["ivr", "hook-call-partitions"])
+    assert "not partitioned" in result.output
