@@ -103,6 +103,8 @@ def create_partitions(connection, months) -> list[str]:
     Runs in the caller's transaction; the caller commits. Safe to call from several processes.
     """
     _lock_for_ddl(connection)
+    # IF NOT EXISTS returns before locking the parent: an hourly run that finds every month there
+    # locks nothing (a test holds a reader on the log meanwhile).
     connection.execute(text(f"CREATE TABLE IF NOT EXISTS {DEFAULT_PARTITION} PARTITION OF {PARENT} DEFAULT"))
     existing = monthly_partitions(connection)
     created = []
@@ -147,7 +149,8 @@ def create_partitions_ahead(connection, now: datetime, ahead: int = MONTHS_AHEAD
 
 def partitions_before(connection, cutoff: datetime) -> list[str]:
     """The monthly partitions whose every row is older than `cutoff`, oldest first."""
-    return [name for month, name in sorted(monthly_partitions(connection).items()) if next_month(month) <= _as_stored(cutoff)]
+    cutoff = _as_stored(cutoff)
+    return [name for month, name in sorted(monthly_partitions(connection).items()) if next_month(month) <= cutoff]
 
 
 def drop_partition(connection, name: str) -> None:
