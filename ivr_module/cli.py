@@ -117,7 +117,7 @@ def reconcile_command(file, uploaded_by):
               help="Delete rows older than this many days.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=5000, show_default=True)
 def purge_hook_calls_command(older_than_days, batch_size):
-    """Delete old hook-call rows in batches (retention)."""
+    """Delete old hook-call rows (retention): whole months dropped on PostgreSQL, the rest in batches."""
     from .services.hook_log_retention import count_hook_calls_before, purge_hook_calls
 
     cutoff = utcnow() - timedelta(days=older_than_days)

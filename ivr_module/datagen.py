@@ -1,7 +1,7 @@
 """A synthetic history for trying the admin at scale: pre-orders, payments and hook calls.
 
-`flask ivr generate-data --hook-calls 10000000 --transactions 1000000 --days 365` writes, day by day over
-the last `--days` days (oldest first, as a live service would), for each payment a paid
+`flask ivr generate-data --hook-calls 10000000 --transactions 1000000 --days 365` writes, day
+by day over the last `--days` days (oldest first, as a live service would), for each payment a paid
 pre-order with its lines and transaction and the two successful hook calls behind it; some
 unpaid pre-orders (cancelled, expired, basket or payment option changed); and further calls
 around them: re-reads, retries, typos and refusals with every error text, each one coherent

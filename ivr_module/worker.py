@@ -102,7 +102,6 @@ def purge_old_hook_calls() -> int:
     days = current_app.config["IVR_HOOK_CALL_RETENTION_DAYS"]
     if days <= 0:
         return 0
-    make_hook_call_partitions()
     deleted = sum(purge_hook_calls(utcnow() - timedelta(days=days), 5000))
     logger.info("retention: deleted %s hook calls older than %s days", deleted, days)
     db.session.remove()
