@@ -78,7 +78,8 @@ def _drop_log_indexes(session) -> dict:
         " WHERE conrelid = to_regclass(:t) AND contype = 'p'"
     ), {"t": LOG_TABLE}).one()
     indexes = session.execute(text(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = :t AND indexname <> :k"
+        "SELECT indexname, indexdef FROM pg_indexes"
+        " WHERE schemaname = current_schema() AND tablename = :t AND indexname <> :k"
     ), {"t": LOG_TABLE, "k": key[0]}).all()
     session.execute(text(f"ALTER TABLE {LOG_TABLE} DROP CONSTRAINT {key[0]}"))
     for name, _definition in indexes:

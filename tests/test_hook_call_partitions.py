@@ -81,6 +81,12 @@ def scratch_database(backend):
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+INDEXES = (
+    "SELECT indexname, replace(indexdef, ' ON ONLY ', ' ON ') FROM pg_indexes"
+    " WHERE tablename = 'ivr_hook_calls' AND indexname <> 'pk_ivr_hook_calls' ORDER BY 1"
+)
+
+
 def test_the_migration_keeps_every_row_and_partitions_the_log_by_month(scratch_database):
     app, url = scratch_database
     runner = app.test_cli_runner()
@@ -92,6 +98,9 @@ def test_the_migration_keeps_every_row_and_partitions_the_log_by_month(scratch_d
             " SELECT now() AT TIME ZONE 'UTC' - g * interval '6 hours', 'pre_order', g % 4 = 0,"
             " 'x', 'd' || g, g FROM generate_series(0, 1700) g"
         )
+        # As if a revision chained before this one had added an index: it must come along.
+        connection.execute("CREATE INDEX ix_ivr_hook_calls_request_id ON ivr_hook_calls (request_id)")
+        indexes = connection.execute(INDEXES).fetchall()
         before = connection.execute("SELECT id, created_at, detail FROM ivr_hook_calls ORDER BY id").fetchall()
         with_rows = connection.execute(
             "SELECT count(DISTINCT date_trunc('month', created_at)) FROM ivr_hook_calls"
@@ -105,6 +114,7 @@ def test_the_migration_keeps_every_row_and_partitions_the_log_by_month(scratch_d
             "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'pk_ivr_hook_calls'"
         ).fetchone()[0]
         in_default = connection.execute("SELECT count(*) FROM ivr_hook_calls_default").fetchone()[0]
+        partitioned_indexes = connection.execute(INDEXES).fetchall()
         months = connection.execute(
             "SELECT count(*) FROM pg_inherits WHERE inhparent = 'ivr_hook_calls'::regclass"
         ).fetchone()[0]
@@ -115,11 +125,13 @@ def test_the_migration_keeps_every_row_and_partitions_the_log_by_month(scratch_d
     assert after == before and len(after) == 1701
     assert kind == "p" and key == "PRIMARY KEY (id, created_at)"
     assert in_default == 0  # every existing month has its partition
+    assert partitioned_indexes == indexes and len(indexes) == 7
     assert months == with_rows + partitions.MONTHS_AHEAD + 1  # the months of rows, 3 ahead, the default
     assert new_id == max(row[0] for row in before) + 1  # the same id sequence goes on
     assert runner.invoke(args=["db", "downgrade", "0010"]).exit_code == 0
     with psycopg.connect(url, autocommit=True) as connection:
         back = connection.execute("SELECT count(*) FROM ivr_hook_calls").fetchone()[0]
+        assert connection.execute(INDEXES).fetchall() == indexes
         kind = connection.execute("SELECT relkind FROM pg_class WHERE relname = 'ivr_hook_calls'").fetchone()[0]
     assert back == 1702 and kind == "r"
 

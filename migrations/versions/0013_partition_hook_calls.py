@@ -29,16 +29,6 @@ OLD = 'ivr_hook_calls_unpartitioned'
 MONTHS_AHEAD = 3
 # Rows older than this many months (a clock gone wrong) go to the default partition.
 MONTHS_BACK_AT_MOST = 120
-# The indexes of the log, as the model (ivr_module/models/hook_call.py) names them.
-INDEXES = {
-    'ix_ivr_hook_calls_created_at': '(created_at) INCLUDE (success, error_code, live)',
-    'ix_ivr_hook_calls_order_number_created_at': '(order_number, created_at)',
-    'ix_ivr_hook_calls_reference_number': '(reference_number)',
-    'ix_ivr_hook_calls_remote_addr_created_at': '(remote_addr, created_at)',
-    'ix_ivr_hook_calls_failures_created_at': '(created_at) WHERE NOT success',
-    'ix_ivr_hook_calls_complete_created_at':
-        "(created_at) INCLUDE (staff_id, success) WHERE endpoint = 'complete'",
-}
 
 
 def _next_month(month):
@@ -54,11 +44,21 @@ def _months(first, last):
 
 
 def _set_aside(table):
-    """Rename `table` to OLD and drop its indexes (their names go to the new table)."""
+    """Rename `table` to OLD and drop its indexes (their names go to the new table).
+
+    Returns the statements that build the indexes again, read from the database rather than
+    written here, so an index a later-chained revision added comes along too.
+    """
+    indexes = op.get_bind().exec_driver_sql(
+        f"SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+        f" AND tablename = '{table}' AND indexname <> 'pk_{table}' ORDER BY indexname"
+    ).all()
     op.execute(f'ALTER TABLE {table} RENAME TO {OLD}')
-    for name in INDEXES:
-        op.execute(f'DROP INDEX IF EXISTS {name}')
+    for name, _definition in indexes:
+        op.execute(f'DROP INDEX {name}')
     op.execute(f'ALTER TABLE {OLD} DROP CONSTRAINT pk_{TABLE}')
+    # A partitioned table's index reads "ON ONLY" the parent: built for no partition as written.
+    return [definition.replace(' ON ONLY ', ' ON ', 1) for _name, definition in indexes]
 
 
 def _take_over_rows_and_sequence():
@@ -68,17 +68,16 @@ def _take_over_rows_and_sequence():
     op.execute(f'DROP TABLE {OLD}')
 
 
-def _create_indexes():
-    for name, definition in INDEXES.items():
-        columns, _, where = definition.partition(' WHERE ')
-        op.execute(f'CREATE INDEX {name} ON {TABLE} {columns}' + (f' WHERE {where}' if where else ''))
+def _create_indexes(definitions):
+    for definition in definitions:
+        op.execute(definition)
 
 
 def upgrade():
     if op.get_bind().dialect.name != 'postgresql':
         return
     bind = op.get_bind()
-    _set_aside(TABLE)
+    indexes = _set_aside(TABLE)
     op.execute(f'CREATE TABLE {TABLE} (LIKE {OLD} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)'
                ' PARTITION BY RANGE (created_at)')
     now = bind.exec_driver_sql("SELECT (now() AT TIME ZONE 'UTC')::timestamp").scalar()
@@ -94,16 +93,16 @@ def upgrade():
     # Rows first, indexes after: one sorted build per partition beats index upkeep per row.
     _take_over_rows_and_sequence()
     op.execute(f'ALTER TABLE {TABLE} ADD CONSTRAINT pk_{TABLE} PRIMARY KEY (id, created_at)')
-    _create_indexes()
+    _create_indexes(indexes)
     op.execute(f'ANALYZE {TABLE}')
 
 
 def downgrade():
     if op.get_bind().dialect.name != 'postgresql':
         return
-    _set_aside(TABLE)
+    indexes = _set_aside(TABLE)
     op.execute(f'CREATE TABLE {TABLE} (LIKE {OLD} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)')
     _take_over_rows_and_sequence()  # the partitions go with their parent
     op.execute(f'ALTER TABLE {TABLE} ADD CONSTRAINT pk_{TABLE} PRIMARY KEY (id)')
-    _create_indexes()
+    _create_indexes(indexes)
     op.execute(f'ANALYZE {TABLE}')
