@@ -117,7 +117,7 @@ def reconcile_command(file, uploaded_by):
               help="Delete rows older than this many days.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=5000, show_default=True)
 def purge_hook_calls_command(older_than_days, batch_size):
-    """Delete old hook-call rows in batches (retention)."""
+    """Delete old hook-call rows (retention): whole months dropped on PostgreSQL, the rest in batches."""
     from .services.hook_log_retention import count_hook_calls_before, purge_hook_calls
 
     cutoff = utcnow() - timedelta(days=older_than_days)
@@ -128,6 +128,22 @@ def purge_hook_calls_command(older_than_days, batch_size):
             deleted += count
             bar.update(count)
     click.echo(f"Deleted {deleted} hook-call rows.")
+
+
+@ivr_cli.command("hook-call-partitions")
+def hook_call_partitions_command():
+    """Make this month's and the next months' hook-call partitions (PostgreSQL), and list them."""
+    from .services import hook_call_partitions as partitions
+    from .worker import make_hook_call_partitions
+
+    if not partitions.is_partitioned(db.session):
+        click.echo("The hook-call log is not partitioned (SQLite, or before migration 0013).")
+        return
+    created = make_hook_call_partitions()
+    click.echo(f"Created: {', '.join(created) or 'none (all there already)'}.")
+    for month, name in sorted(partitions.monthly_partitions(db.session).items()):
+        click.echo(f"  {name}  {month:%Y-%m}")
+    click.echo(f"  {partitions.DEFAULT_PARTITION}  anything else")
 
 
 @ivr_cli.command("worker")

@@ -21,6 +21,13 @@ LEGACY_VERSION_TABLE = "alembic_version"
 MODULE_TABLE = "ivr_pre_orders"
 
 
+def include_name(name, type_, parent_names) -> bool:
+    """Autogenerate compares the models' tables, not the hook-call log's partitions (PostgreSQL)."""
+    from .services.hook_call_partitions import is_partition_name
+
+    return not (type_ == "table" and is_partition_name(name))
+
+
 def alembic_config() -> Config:
     """Alembic's configuration for the module's migrations folder."""
     directory = resource_path("migrations")

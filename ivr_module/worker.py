@@ -1,4 +1,7 @@
-"""The background worker: Huey runs event delivery, the expiry sweep and hook-call retention.
+"""The background worker: Huey runs event delivery, the expiry sweep and the hook-call log's upkeep.
+
+The log's upkeep is its retention (nightly) and, on PostgreSQL, its monthly partitions made ahead
+of time (at start and hourly; services/hook_call_partitions.py).
 
 Huey keeps its queue in Redis when REDIS_URL is set, else in a SQLite file. The queue only says
 "look now"; what to send lives in the database's outbox, claimed row by row (services/delivery),
@@ -66,6 +69,12 @@ def build_huey(app):
         with app.app_context():
             purge_old_hook_calls()
 
+    @huey.periodic_task(crontab(minute="7"), name="hook_call_partitions")
+    def hook_call_partitions():
+        """Make the hook-call log's partitions for this month and the next three (PostgreSQL)."""
+        with app.app_context():
+            make_hook_call_partitions()
+
     huey.ivr_deliver_events = deliver_events
     return huey
 
@@ -99,6 +108,31 @@ def purge_old_hook_calls() -> int:
     return deleted
 
 
+def make_hook_call_partitions() -> list[str]:
+    """This month's and the next months' hook-call partitions, if the log is partitioned.
+
+    Returns the partitions it created. A lock it could not get soon (a long reader of the log)
+    is logged and left for the next hour: the months ahead are there long before they are needed,
+    and the default partition catches rows meanwhile.
+    """
+    from sqlalchemy.exc import OperationalError
+
+    from .services import hook_call_partitions as partitions
+
+    try:
+        if not partitions.is_partitioned(db.session):
+            return []
+        created = partitions.create_partitions_ahead(db.session, utcnow())
+        db.session.commit()
+        return created
+    except OperationalError as error:
+        db.session.rollback()
+        logger.warning("hook-call partitions not made this time: %s", error.orig)
+        return []
+    finally:
+        db.session.remove()
+
+
 def huey_of(app):
     """The app's Huey, built on first use (the web process only enqueues)."""
     state = app.extensions["ivr"]
@@ -114,8 +148,10 @@ def wake_worker(app) -> None:
 
 
 def run_worker(app, workers: int = 2) -> None:
-    """Run the Huey consumer (delivery, sweep, retention) until SIGINT/SIGTERM."""
+    """Run the Huey consumer (delivery, sweep, the log's upkeep) until SIGINT/SIGTERM."""
     huey = huey_of(app)
+    with app.app_context():
+        make_hook_call_partitions()  # at start too: a worker down for months must not wait an hour
     huey.ivr_deliver_events()  # whatever was left pending while no worker ran
     # Idle workers poll the queue at least every second (Redis blocks; SQLite polls).
     consumer = huey.create_consumer(workers=workers, periodic=True, max_delay=1.0, worker_type="thread")

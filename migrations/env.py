@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy.types import TypeDecorator
 
 from ivr_module.db import Base
-from ivr_module.migrating import VERSION_TABLE, adopt_legacy_version
+from ivr_module.migrating import VERSION_TABLE, adopt_legacy_version, include_name
 
 config = context.config
 fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -51,10 +51,30 @@ def run_migrations_online():
             render_as_batch=True,
             render_item=render_type_as_impl,
             process_revision_directives=skip_empty_autogenerate,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()
+            _hook_call_partitions_ahead(connection)
 
+
+def _hook_call_partitions_ahead(connection):
+    """Every migration run (a deploy) also makes the hook-call log's months ahead (PostgreSQL).
+
+    In a savepoint: a lock not had within its timeout is left to the worker, not a failed deploy.
+    """
+    from sqlalchemy.exc import OperationalError
+
+    from ivr_module.db import utcnow
+    from ivr_module.services import hook_call_partitions
+
+    if not hook_call_partitions.is_partitioned(connection):
+        return
+    try:
+        with connection.begin_nested():
+            hook_call_partitions.create_partitions_ahead(connection, utcnow())
+    except OperationalError as error:
+        logger.warning("hook-call partitions ahead not made now (the worker will): %s", error.orig)
 
 if context.is_offline_mode():
     raise SystemExit("ivr_module's migrations run online only (flask ivr db upgrade)")

@@ -5,14 +5,15 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from ivr_module.db import Base, db
-from ivr_module.migrating import VERSION_TABLE
+from ivr_module.migrating import VERSION_TABLE, include_name
 
 
 def test_migrated_schema_matches_the_models(app):
     with app.app_context():
         with db.engine.connect() as connection:
             context = MigrationContext.configure(
-                connection, opts={"compare_type": True, "version_table": VERSION_TABLE}
+                connection,
+                opts={"compare_type": True, "version_table": VERSION_TABLE, "include_name": include_name},
             )
             assert compare_metadata(context, Base.metadata) == []
 

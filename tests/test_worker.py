@@ -131,7 +131,7 @@ def test_the_example_receiver_verifies_and_deduplicates(example_receiver, capsys
     assert post_signed(example_receiver, "evt_3", sent_at=too_old).status_code == 400
 
 
-def test_the_worker_runs_the_sweep_every_minute_and_the_retention_nightly(app):
+def test_the_worker_runs_the_sweep_every_minute_the_partitions_hourly_and_the_retention_nightly(app):
     from datetime import datetime
 
     from ivr_module.worker import huey_of
@@ -141,6 +141,7 @@ def test_the_worker_runs_the_sweep_every_minute_and_the_retention_nightly(app):
 
     assert due_at(3, 17) == {"every_minute", "hook_call_retention"}
     assert due_at(3, 18) == {"every_minute"}
+    assert due_at(3, 7) == due_at(14, 7) == {"every_minute", "hook_call_partitions"}
 
 
 @pytest.mark.parametrize("days, left", [(0, 2), (30, 1)])

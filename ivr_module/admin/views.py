@@ -31,6 +31,7 @@ from ..services.failure_hints import ensure_hint_rows, hint_for
 from ..services.error_texts import HookError
 from .access import ADMIN_ONLY, AdminForm, SecuredView
 from .basket_change import BasketChange, basket_change
+from .export import CsvExport
 from .lookup import pre_order_of
 from .staff import current_staff, log_in
 from .filters import PreOrderStatusFilter, time_filters
@@ -119,7 +120,7 @@ class AdminModelView(SecuredView, ModelView):
         return query, count_query, joins, count_joins
 
 
-class ReadOnlyModelView(AdminModelView):
+class ReadOnlyModelView(CsvExport, AdminModelView):
     """A list with search, filters, sorting, pages and CSV export; nothing can be changed."""
 
     can_create = can_edit = can_delete = False
