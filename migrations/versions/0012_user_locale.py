@@ -4,7 +4,7 @@ Issue 11 part 6: the admin speaks the staff member's language. NULL (every exist
 means IVR_DEFAULT_LOCALE.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-07 11:20:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,7 @@ partition key in it; ids still come from the same sequence. Nothing refers to ho
 foreign key or unique constraint. SQLite keeps its plain table: nothing to do there.
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-07 11:20:00
 
 """
@@ -20,7 +20,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0010'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
