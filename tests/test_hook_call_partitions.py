@@ -5,7 +5,6 @@ tests/test_worker.py cover retention on both backends).
 """
 
 import os
-import threading
 import time
 from datetime import datetime, timedelta
 

@@ -7,7 +7,6 @@ newest pre-orders from an index, and the 20 newest of all of them are shown.
 
 import re
 from dataclasses import dataclass, field
-from typing import Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
