@@ -25,7 +25,7 @@ def test_callcentre_finds_an_order_by_the_last_digits_of_the_phone(app, server, 
     expect(row.locator('[data-field="email"]')).to_have_text("a***@example.com")
     expect(row.locator('[data-field="customer"]')).to_have_text("Ayşe Yılmaz")
     expect(row.locator('[data-field="amount"]')).to_have_text("59.97 EUR")
-    expect(row.locator('[data-field="status"]')).to_have_text("awaiting_payment")
+    expect(row.locator('[data-field="status"]')).to_have_text("awaiting payment")
     assert "532 123" not in page.inner_text("body")
 
     row.get_by_role("link", name=number).click()

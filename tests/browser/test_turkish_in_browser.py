@@ -55,7 +55,7 @@ def test_the_dashboard_and_lookup_in_turkish(app, server, page, make_pre_order, 
     screenshot(page, "dashboard-tr.png")
 
     # The lookup of the paid order: Turkish labels, amounts, times and timeline.
-    page.get_by_placeholder("Sipariş veya referans numarası").fill(paid)
+    page.get_by_placeholder("Sipariş numarası, telefon, e-posta, referans veya temsilci no").fill(paid)
     page.get_by_role("button", name="Sorgula").click()
     page.wait_for_url(f"{server}/admin/lookup?order_number={paid}")
     expect(page.locator("h1")).to_have_text("Sipariş sorgulama")
@@ -69,7 +69,7 @@ def test_the_dashboard_and_lookup_in_turkish(app, server, page, make_pre_order, 
     screenshot(page, "lookup-tr.png")
 
     # A failed call: the seed's English text as the vendor got it, the Turkish hint beside it.
-    page.get_by_placeholder("Sipariş veya referans numarası").fill("1234567890")
+    page.get_by_placeholder("Sipariş numarası, telefon, e-posta, referans veya temsilci no").fill("1234567890")
     page.get_by_role("button", name="Sorgula").click()
     hint = page.locator(".ivr-caller-hint")
     expect(hint).to_contain_text(DEFAULT_HINTS[FailureCode.ORDER_NOT_FOUND_MISTYPED]["tr"][0])
