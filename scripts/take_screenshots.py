@@ -1,11 +1,12 @@
-"""Take docs/screenshots/*.png (dashboard, lookup, staff report, settlement, order search) from demo data.
+"""Take docs/screenshots/*.png from demo data: every admin page the README shows.
 
     .venv/bin/python scripts/take_screenshots.py
 
 Builds a throw-away SQLite database with `ivr demo` and a small generated history, serves the
 app on a free port and photographs the dashboard, one order's lookup page, the staff report
-the reconciliation of the demo settlement file and, as the call-centre sees it (masked), a
-search by the last digits of a customer's phone, in Debian's chromium.
+the reconciliation of the demo settlement file, as the call-centre sees them a search by the
+last digits of a customer's phone (masked) and a `Basket Changed` call's lookup (what to tell
+the caller, the basket's diff), and the dashboard and lookup in Turkish, in Debian's chromium.
 """
 
 import tempfile
@@ -21,7 +22,7 @@ from ivr_module import create_app
 from ivr_module.datagen import generate
 from ivr_module.datagen_settlement import write_settlement_file
 from ivr_module.db import db
-from ivr_module.demo import seed_demo
+from ivr_module.demo import demo_number, seed_demo
 from ivr_module.models import HookCall, PreOrder, Role, User
 from ivr_module.services.reconciliation import import_settlement
 
@@ -29,6 +30,8 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PASSWORD = "screenshot-password"
+IVR_USERNAME, IVR_PASSWORD = "screenshot-ivr", "screenshot-ivr-password"
+BASKET_CHANGED = demo_number(2)  # the demo's basket changed after its number was issued
 
 
 def _prepare(app) -> str:
@@ -37,8 +40,10 @@ def _prepare(app) -> str:
         upgrade()
         seed_demo()
         generate(hook_calls=6000, transactions=700, days=30, seed=7)
-        for username, role in (("admin", Role.ADMIN), ("callcentre", Role.CALLCENTRE)):
-            person = User(username=username, role=role)
+        staff = (("admin", Role.ADMIN, None), ("callcentre", Role.CALLCENTRE, None),
+                 ("operator-tr", Role.CALLCENTRE, "tr"))
+        for username, role, locale in staff:
+            person = User(username=username, role=role, locale=locale)
             person.set_password(PASSWORD)
             db.session.add(person)
         db.session.commit()
@@ -76,11 +81,34 @@ def _phone_search(browser, base: str, app) -> None:
     page.screenshot(path=str(DOCS / "order-search.png"), full_page=True)
 
 
+def _basket_changed_call(browser, base: str, app) -> None:
+    """The vendor reads the demo's changed basket; the call-centre opens its lookup."""
+    answer = app.test_client().post("/hooks/ivr/pre_order/", json={
+        "username": IVR_USERNAME, "password": IVR_PASSWORD, "orderNumber": BASKET_CHANGED})
+    assert answer.get_json()["result"]["errortext"] == "Basket Changed", answer.get_json()
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    _log_in(page, base, "callcentre")
+    page.goto(f"{base}/admin/lookup?order_number={BASKET_CHANGED}")
+    page.wait_for_selector(".ivr-caller-hint")
+    page.screenshot(path=str(DOCS / "basket-changed.png"), full_page=True)
+
+
+def _in_turkish(browser, base: str) -> None:
+    """A call-centre account whose language is Turkish: its dashboard and a lookup."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    _log_in(page, base, "operator-tr")
+    page.goto(f"{base}/admin/?period=7d")
+    page.screenshot(path=str(DOCS / "dashboard-tr.png"), full_page=True)
+    page.goto(f"{base}/admin/lookup?order_number={BASKET_CHANGED}")
+    page.screenshot(path=str(DOCS / "lookup-tr.png"), full_page=True)
+
+
 def main() -> None:
     """Serve, log in, photograph."""
     with tempfile.TemporaryDirectory() as folder:
         app = create_app({"DATABASE_URL": f"sqlite:///{folder}/shots.db", "SECRET_KEY": "s" * 32,
-                          "IVR_TIMEZONE": "Europe/Istanbul"})
+                          "IVR_TIMEZONE": "Europe/Istanbul",
+                          "IVR_USERNAME": IVR_USERNAME, "IVR_PASSWORD": IVR_PASSWORD})
         number = _prepare(app)
         http = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=http.serve_forever, daemon=True).start()
@@ -99,6 +127,8 @@ def main() -> None:
             page.goto(f"{base}/admin/settlements/1/")
             page.screenshot(path=str(DOCS / "settlement.png"), full_page=True)
             _phone_search(browser, base, app)
+            _basket_changed_call(browser, base, app)
+            _in_turkish(browser, base)
             browser.close()
         http.shutdown()
     print(f"wrote the screenshots in {DOCS} (lookup of {number})")
