@@ -90,7 +90,7 @@ certify: install
 # and payment tests once more through PgBouncer in transaction pooling mode (docs/OPERATIONS.md).
 POOLED_TESTS := tests/test_hooks_pre_order.py tests/test_hooks_complete.py tests/test_hooks_input.py \
 	tests/test_concurrency.py tests/test_hook_log.py tests/test_group_commit.py \
-	tests/test_checkout_api.py tests/test_transaction_pooling.py
+	tests/test_checkout_api.py tests/test_transaction_pooling.py tests/test_hook_call_partitions.py
 
 test: install-dev
 	$(BIN)/python -m pytest --backend sqlite --ignore=tests/reliability
