@@ -1,14 +1,17 @@
 """The cache holds data, never code: values are JSON, and anything else read back is a miss."""
 
+import json
 import logging
 import os
 import pickle
+from datetime import datetime, timezone
+from decimal import Decimal
 
 import pytest
 import redis
 
 from ivr_module.cache import cache
-from ivr_module.services.sessions import session_key
+from ivr_module.services.sessions import OrderSession, ProductLine, session_key
 from ivr_module.services.vendor_auth import lockout_key
 from tests.helpers import BASKET_TOTAL, REDIS_TEST_URL, transactions
 
@@ -84,3 +87,24 @@ def test_values_are_stored_as_json(app, backend):
         else:
             stored = cache.cache._cache["probe"][1]
     assert stored == b'{"a":[1,"b"]}'
+
+
+def test_a_session_is_stored_as_the_json_of_its_fields_and_read_back_whole():
+    """The cached session's text is the exact JSON of every field (as earlier releases wrote it,
+    so a deploy reads what the previous one cached), and reads back equal, money exact."""
+    session = OrderSession(
+        pre_order_id=7, order_number="9000000019", status="awaiting_payment",
+        expires_at=datetime(2026, 12, 7, 9, 30, tzinfo=timezone.utc), payment_option_set=True,
+        payment_type="cash_register", basket_changed=False,
+        products=(ProductLine("SKU-1", "Mug", 2, Decimal("12.50"), Decimal("10.00")),),
+        amount=Decimal("20.00"), currency="TRY", paid_reference=None,
+    )
+    assert json.loads(session.to_json()) == {
+        "pre_order_id": 7, "order_number": "9000000019", "status": "awaiting_payment",
+        "expires_at": "2026-12-07 09:30:00+00:00", "payment_option_set": True,
+        "payment_type": "cash_register", "basket_changed": False,
+        "products": [{"sku": "SKU-1", "name": "Mug", "quantity": 2, "real_price": "12.50",
+                      "discounted_price": "10.00"}],
+        "amount": "20.00", "currency": "TRY", "paid_reference": None, "live": True,
+    }
+    assert OrderSession.from_json(session.to_json()) == session

@@ -96,7 +96,10 @@ class OrderSession:
 
     def to_json(self) -> str:
         """Serialise for the cache, as JSON text."""
-        return json.dumps(asdict(self), default=str, separators=(",", ":"))
+        # Shallow copies, not dataclasses.asdict: its deep copy of every field cost more than the
+        # JSON itself on each payment (docs/BENCHMARKS.md). Same keys, same order.
+        fields = {**vars(self), "products": [vars(line) for line in self.products]}
+        return json.dumps(fields, default=str, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> "OrderSession":
