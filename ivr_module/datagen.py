@@ -27,7 +27,7 @@ from sqlalchemy import func, insert, select, text
 from . import datagen_copy
 from .db import db, utcnow
 from .models import CASH_REGISTER, HookCall, IVRTransaction, PreOrder, PreOrderLine, PreOrderStatus
-from .models.pre_order import basket_amount, basket_fingerprint
+from .models.pre_order import basket_amount, basket_fingerprint, order_number_key
 from .services.basket_snapshot import basket_of, dump_basket
 from .services.customer_contact import phone_search_key
 from .services.failure_codes import failure_code
@@ -206,7 +206,7 @@ class Generator:
         expiry = opened + timedelta(hours=1)
         number = order_number_of(pre_order_id)
         self.counters.rows[PreOrder].append({
-            "id": pre_order_id, "status": status, "order_number": number, "order_number_key": number[::-1],
+            "id": pre_order_id, "status": status, "order_number": number, "order_number_key": order_number_key(number),
             "expires_at": expiry, "currency": currency, "shipping_amount": shipping,
             "payment_option_slug": "pay-by-phone", "payment_option_name": "Pay by phone",
             "payment_type": CASH_REGISTER, "basket_snapshot": _fingerprint(lines, shipping, currency),

@@ -73,7 +73,6 @@ def init_app(app) -> None:
     the host's does. A host that sets Flask-Babel up after the module must do so first instead.
     """
     check_locale(app.config["IVR_DEFAULT_LOCALE"])
-    app.before_request(_choose_afresh)
     configuration = app.extensions.get("babel")
     if configuration is None:
         Babel(app, locale_selector=_selector())
@@ -81,11 +80,14 @@ def init_app(app) -> None:
         configuration.locale_selector = _selector(configuration.locale_selector)
 
 
-def _choose_afresh() -> None:
-    # Flask-Babel keeps the locale on `g`, which outlives a request when an app context was
-    # pushed around several (tests, CLI): each admin page chooses its own.
-    if _on_admin_page():
-        refresh()
+def choose_afresh() -> None:
+    """Choose this admin request's locale anew (called as each admin view starts).
+
+    Flask-Babel keeps the locale on `g`, which outlives a request when an app context was pushed
+    around several (tests, CLI). Called by the admin's views, not as an app-wide before_request,
+    so the hooks and the API pay nothing for it.
+    """
+    refresh()
 
 
 def current_locale() -> str:

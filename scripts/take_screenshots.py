@@ -61,11 +61,14 @@ def _prepare(app) -> str:
         )
 
 
-def _log_in(page, base: str, username: str) -> None:
+def _logged_in_page(browser, base: str, username: str):
+    """A new page of a screen's size, logged in as `username`."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
     page.goto(f"{base}/admin/")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
+    return page
 
 
 def _phone_search(browser, base: str, app) -> None:
@@ -73,8 +76,7 @@ def _phone_search(browser, base: str, app) -> None:
     with app.app_context():
         phone = db.session.scalar(select(PreOrder.customer_phone).where(PreOrder.customer_phone.is_not(None))
                                   .order_by(PreOrder.created_at.desc()).limit(1))
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    _log_in(page, base, "callcentre")
+    page = _logged_in_page(browser, base, "callcentre")
     page.fill("#lookup-number", phone.replace(" ", "")[-4:])
     page.press("#lookup-number", "Enter")
     page.wait_for_selector(".ivr-search-results")
@@ -86,8 +88,7 @@ def _basket_changed_call(browser, base: str, app) -> None:
     answer = app.test_client().post("/hooks/ivr/pre_order/", json={
         "username": IVR_USERNAME, "password": IVR_PASSWORD, "orderNumber": BASKET_CHANGED})
     assert answer.get_json()["result"]["errortext"] == "Basket Changed", answer.get_json()
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    _log_in(page, base, "callcentre")
+    page = _logged_in_page(browser, base, "callcentre")
     page.goto(f"{base}/admin/lookup?order_number={BASKET_CHANGED}")
     page.wait_for_selector(".ivr-caller-hint")
     page.screenshot(path=str(DOCS / "basket-changed.png"), full_page=True)
@@ -95,8 +96,7 @@ def _basket_changed_call(browser, base: str, app) -> None:
 
 def _in_turkish(browser, base: str) -> None:
     """A call-centre account whose language is Turkish: its dashboard and a lookup."""
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    _log_in(page, base, "operator-tr")
+    page = _logged_in_page(browser, base, "operator-tr")
     page.goto(f"{base}/admin/?period=7d")
     page.screenshot(path=str(DOCS / "dashboard-tr.png"), full_page=True)
     page.goto(f"{base}/admin/lookup?order_number={BASKET_CHANGED}")
@@ -116,8 +116,7 @@ def main() -> None:
         DOCS.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1366, "height": 900})
-            _log_in(page, base, "admin")
+            page = _logged_in_page(browser, base, "admin")
             page.goto(f"{base}/admin/?period=7d")
             page.screenshot(path=str(DOCS / "dashboard.png"), full_page=True)
             page.goto(f"{base}/admin/lookup?order_number={number}")

@@ -28,6 +28,7 @@ from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms import ValidationError
 
 from ..db import is_storable_text
+from ..i18n import choose_afresh
 from ..i18n import gettext as _
 from ..i18n import template_helpers as translation_helpers
 from ..models import Role
@@ -56,11 +57,12 @@ def require_csrf() -> None:
 
 
 def refuse_unstorable_arguments() -> None:
-    """Refuse (400) a search, filter or lookup holding text no database can store (NUL).
+    """Refuse (400) a search, filter, lookup or form holding text no database can store (NUL).
 
     PostgreSQL raises on such text in a query; one check here spares every view that error.
     """
-    if not all(is_storable_text(value) for value in request.args.values()):
+    values = (*request.args.values(), *request.form.values())
+    if not all(is_storable_text(value) for value in values):
         abort(400, description=_("The request holds characters that are not text."))
 
 
@@ -96,6 +98,7 @@ class SecuredView:
         return self.render("ivr_admin/forbidden.html"), 403
 
     def _handle_view(self, name, **kwargs):
+        choose_afresh()  # before anything is translated, the refusal pages included
         refused = super()._handle_view(name, **kwargs)
         person = current_staff() if refused is None else None
         if person is not None:

@@ -28,6 +28,11 @@ def reversed_key(length: int) -> String:
     return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
+def order_number_key(number: Optional[str]) -> Optional[str]:
+    """An order number's search key: the number reversed (None without a number)."""
+    return number[::-1] if number else None
+
+
 class PreOrderStatus(enum.StrEnum):
     """Statuses as the checkout sees them; EXPIRED is derived, never stored."""
 
@@ -154,7 +159,7 @@ class PreOrder(Base):
     @validates("order_number")
     def _keep_order_number_key(self, _key, number: Optional[str]) -> Optional[str]:
         """Whoever sets the number sets its reversed search key with it."""
-        self.order_number_key = number[::-1] if number else None
+        self.order_number_key = order_number_key(number)
         return number
 
     @property
