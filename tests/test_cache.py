@@ -174,7 +174,7 @@ def test_a_stale_session_refilled_by_another_worker_during_its_deletion_fails_no
     def delete_then_another_worker_refills(*keys):
         deleted = real_delete(*keys)
         fresh = OrderSession.of(db.session.get(PreOrder, pre_order_id))
-        cache.add(session_key(number), fresh.to_json())  # as a reader elsewhere would
+        cache.add(session_key(number), fresh.to_dict())  # as a reader elsewhere would
         return deleted
 
     monkeypatch.setattr(client, "delete", delete_then_another_worker_refills)

@@ -11,9 +11,10 @@ import pytest
 import redis
 
 from ivr_module.cache import cache
-from ivr_module.services.sessions import OrderSession, ProductLine, session_key
+from ivr_module.cache_backends import StrictJSONSerializer
+from ivr_module.services.sessions import OrderSession, ProductLine, payable_answer, session_key
 from ivr_module.services.vendor_auth import lockout_key
-from tests.helpers import BASKET_TOTAL, REDIS_TEST_URL, transactions
+from tests.helpers import BASKET_TOTAL, IVR_PASSWORD, IVR_USERNAME, REDIS_TEST_URL, transactions
 
 
 class CreatesAFile:
@@ -90,21 +91,39 @@ def test_values_are_stored_as_json(app, backend):
 
 
 def test_a_session_is_stored_as_the_json_of_its_fields_and_read_back_whole():
-    """The cached session's text is the exact JSON of every field (as earlier releases wrote it,
-    so a deploy reads what the previous one cached), and reads back equal, money exact."""
+    """The cached session is the JSON object of every field, its pre_order answer among them as
+    ready-made text with the money exact, and reads back equal."""
+    products = (ProductLine("SKU-1", "Mug", 2, Decimal("12.50"), Decimal("10.00")),)
     session = OrderSession(
         pre_order_id=7, order_number="9000000019", status="awaiting_payment",
         expires_at=datetime(2026, 12, 7, 9, 30, tzinfo=timezone.utc), payment_option_set=True,
         payment_type="cash_register", basket_changed=False,
-        products=(ProductLine("SKU-1", "Mug", 2, Decimal("12.50"), Decimal("10.00")),),
+        answer=payable_answer(products, Decimal("20.00")),
         amount=Decimal("20.00"), currency="TRY", paid_reference=None,
     )
-    assert json.loads(session.to_json()) == {
+    stored = StrictJSONSerializer().dumps(session.to_dict())
+    answer = (
+        '{"result": {"success": true, "errortext": ""}, "productlist": [{"productnumber": "SKU-1", '
+        '"productname": "Mug", "quantity": 2, "realprice": 12.50, "discountedprice": 10.00}], '
+        '"orderprice": 20.00}'
+    )
+    assert json.loads(stored) == {
         "pre_order_id": 7, "order_number": "9000000019", "status": "awaiting_payment",
         "expires_at": "2026-12-07 09:30:00+00:00", "payment_option_set": True,
-        "payment_type": "cash_register", "basket_changed": False,
-        "products": [{"sku": "SKU-1", "name": "Mug", "quantity": 2, "real_price": "12.50",
-                      "discounted_price": "10.00"}],
+        "payment_type": "cash_register", "basket_changed": False, "answer": answer,
         "amount": "20.00", "currency": "TRY", "paid_reference": None, "live": True,
     }
-    assert OrderSession.from_json(session.to_json()) == session
+    assert OrderSession.from_dict(StrictJSONSerializer().loads(stored)) == session
+
+
+def test_the_pre_order_answer_is_sent_as_cached(app, backend, hooks, make_pre_order):
+    """A cache hit answers with the session's ready-made text, byte for byte."""
+    _, number = make_pre_order()
+    first = hooks.pre_order(number)  # fills the cache from the database
+    with app.app_context():
+        cached = cache.get(session_key(number))
+    call = {"username": IVR_USERNAME, "password": IVR_PASSWORD, "orderNumber": number}
+    body = hooks.client.post("/hooks/ivr/pre_order/", json=call).get_data(as_text=True)
+    assert body == cached["answer"]
+    assert json.loads(body, parse_float=Decimal) == json.loads(json.dumps(first), parse_float=Decimal)
+    assert str(json.loads(body, parse_float=Decimal)["orderprice"]) == BASKET_TOTAL

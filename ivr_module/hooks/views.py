@@ -36,25 +36,9 @@ def _json(payload: dict) -> Response:
 
 
 def _pre_order_answer(result: HookResult) -> Response:
-    products = []
-    if result.success:
-        products = [
-            {
-                "productnumber": line.sku,
-                "productname": line.name,
-                "quantity": line.quantity,
-                "realprice": line.real_price,
-                "discountedprice": line.discounted_price,
-            }
-            for line in result.session.products
-        ]
-    return _json(
-        {
-            "result": {"success": result.success, "errortext": result.errortext},
-            "productlist": products,
-            "orderprice": result.session.amount if result.success else ZERO,
-        }
-    )
+    if result.success:  # made when the session was built, and cached with it
+        return Response(result.session.answer, mimetype="application/json")
+    return _json({"result": {"success": False, "errortext": result.errortext}, "productlist": [], "orderprice": ZERO})
 
 
 def _complete_answer(result: HookResult) -> Response:
@@ -99,7 +83,8 @@ def _handle(endpoint: str, serve, answer) -> Response:
     seconds = time.perf_counter() - started
     # The answer is decided: end the call's read transaction now, not at teardown. Behind a
     # transaction pooler it would hold a server connection while the log row waits for one.
-    db.session.close()
+    if db.session.registry.has():  # else there is none to end, and asking would make one
+        db.session.close()
     username = presented(data, "username")
     # A call presenting the sandbox username is test data, whatever it was answered.
     live = not is_sandbox_username(username)

@@ -24,7 +24,7 @@ from .order_numbers import SANDBOX_PREFIX, with_check_digit
 from .compare import same_text
 from .error_texts import HookError
 from .results import HookResult, refuse
-from .sessions import OrderSession, ProductLine, session_key
+from .sessions import OrderSession, ProductLine, payable_answer, session_key
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +82,7 @@ MAGIC_PRODUCTS = (
 )
 MAGIC_SHIPPING = Decimal("29.90")
 MAGIC_AMOUNT = sum((line.discounted_price for line in MAGIC_PRODUCTS), MAGIC_SHIPPING)
+MAGIC_ANSWER = payable_answer(MAGIC_PRODUCTS, MAGIC_AMOUNT)
 
 
 # --- Settings and credentials --------------------------------------------------------------------
@@ -144,7 +145,7 @@ def _magic_session(magic: MagicNumber) -> OrderSession:
         payment_option_set=True,
         payment_type="cash_register",
         basket_changed=False,
-        products=MAGIC_PRODUCTS,
+        answer=MAGIC_ANSWER,
         amount=MAGIC_AMOUNT,
         currency=current_app.config["IVR_DEFAULT_CURRENCY"],
         paid_reference=None,

@@ -10,16 +10,17 @@ A number retired after a basket change is kept as a `RetiredNumber` marker under
 so the hooks answer `Order Not Found` to it without asking the database each time.
 
 The cache holds JSON only (ivr_module.cache_backends; Flask-Caching's own backends would pickle):
-a value that is neither a session nor a marker is a miss.
+a value that is neither a session nor a marker is a miss. A session is cached as the JSON object
+of its fields, its pre_order answer among them as ready-made text.
 """
 
-import json
 import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Optional
 
+import simplejson
 from sqlalchemy import select
 
 from ..cache import cache_add, cache_get, cache_set
@@ -45,6 +46,29 @@ class ProductLine:
     discounted_price: Decimal
 
 
+def payable_answer(products, amount: Decimal) -> str:
+    """The pre_order hook's answer reading `products` (ProductLines) and `amount` to the caller.
+
+    Made once, when a session is built, and cached with it: the hook sends it as it is, with no
+    JSON to build on its hottest path (docs/BENCHMARKS.md). simplejson writes Decimal exactly
+    (12.50, never 12.499999), in the same bytes the hook's other answers are written in.
+    """
+    productlist = [
+        {
+            "productnumber": line.sku,
+            "productname": line.name,
+            "quantity": line.quantity,
+            "realprice": line.real_price,
+            "discountedprice": line.discounted_price,
+        }
+        for line in products
+    ]
+    return simplejson.dumps(
+        {"result": {"success": True, "errortext": ""}, "productlist": productlist, "orderprice": amount},
+        use_decimal=True,
+    )
+
+
 @dataclass(frozen=True)
 class OrderSession:
     """An issued order number's pre-order, as the hooks judge it."""
@@ -56,7 +80,8 @@ class OrderSession:
     payment_option_set: bool
     payment_type: Optional[str]
     basket_changed: bool
-    products: tuple[ProductLine, ...]
+    # The pre_order hook's answer when the session is payable (payable_answer), as sent.
+    answer: str
     amount: Decimal
     currency: str
     paid_reference: Optional[str]
@@ -72,6 +97,11 @@ class OrderSession:
     @classmethod
     def build(cls, pre_order, lines, paid_reference: Optional[str]) -> "OrderSession":
         """Summarise a pre-order from its row (model or Core row), its lines and its payment."""
+        products = [
+            ProductLine(line.sku, line.name, line.quantity, real_price(line), discounted_price(line))
+            for line in lines
+        ]
+        amount = basket_amount(lines, pre_order.shipping_amount)
         return cls(
             pre_order_id=pre_order.id,
             order_number=pre_order.order_number,
@@ -80,11 +110,8 @@ class OrderSession:
             payment_option_set=pre_order.payment_option_slug is not None,
             payment_type=pre_order.payment_type,
             basket_changed=basket_changed(pre_order, lines),
-            products=tuple(
-                ProductLine(line.sku, line.name, line.quantity, real_price(line), discounted_price(line))
-                for line in lines
-            ),
-            amount=basket_amount(lines, pre_order.shipping_amount),
+            answer=payable_answer(products, amount),
+            amount=amount,
             currency=pre_order.currency,
             paid_reference=paid_reference,
             live=pre_order.live,
@@ -94,33 +121,17 @@ class OrderSession:
         """Whether the order number has outlived its time to live."""
         return self.expires_at <= (now or utcnow())
 
-    def to_json(self) -> str:
-        """Serialise for the cache, as JSON text."""
-        # Shallow copies, not dataclasses.asdict: its deep copy of every field cost more than the
-        # JSON itself on each payment (docs/BENCHMARKS.md). Same keys, same order.
-        fields = {**vars(self), "products": [vars(line) for line in self.products]}
-        return json.dumps(fields, default=str, separators=(",", ":"))
-
-    @classmethod
-    def from_json(cls, text: str) -> "OrderSession":
-        """Rebuild a session serialised by `to_json`."""
-        return cls.from_dict(json.loads(text))
+    def to_dict(self) -> dict:
+        """The session as the cache stores it: a JSON object of its fields."""
+        return {**vars(self), "expires_at": str(self.expires_at), "amount": str(self.amount)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "OrderSession":
-        """Rebuild a session from the parsed JSON of `to_json`."""
+        """Rebuild a session from the JSON object of `to_dict`."""
+        if not isinstance(data["answer"], str):  # it is sent as it is
+            raise TypeError("a session's answer is text")
         data["expires_at"] = datetime.fromisoformat(data["expires_at"])
         data["amount"] = Decimal(data["amount"])
-        data["products"] = tuple(
-            ProductLine(
-                sku=item["sku"],
-                name=item["name"],
-                quantity=item["quantity"],
-                real_price=Decimal(item["real_price"]),
-                discounted_price=Decimal(item["discounted_price"]),
-            )
-            for item in data["products"]
-        )
         return cls(**data)
 
 
@@ -144,14 +155,14 @@ class RetiredNumber:
         """Why the hooks refuse it, for the hook-call log."""
         return replaced_detail(self.replaced_by)
 
-    def to_json(self) -> str:
-        """Serialise for the cache; the `replaced_by` key tells it from a session."""
-        return json.dumps(asdict(self), separators=(",", ":"))
+    def to_dict(self) -> dict:
+        """The marker as the cache stores it; the `replaced_by` key tells it from a session."""
+        return asdict(self)
 
 
-def _from_cache(text: str):
-    """A cached session or retired-number marker, rebuilt from its JSON."""
-    data = json.loads(text)
+def _from_cache(data: dict):
+    """A cached session or retired-number marker, rebuilt from its JSON object (a value of any
+    other shape raises TypeError, KeyError or ValueError)."""
     if "replaced_by" in data:
         return RetiredNumber(**data)
     return OrderSession.from_dict(data)
@@ -191,7 +202,7 @@ def find_session(order_number: str) -> Optional[OrderSession | RetiredNumber]:
     session = OrderSession.of(pre_order)
     seconds = _cache_seconds(session)
     if seconds:
-        cache_add(session_key(order_number), session.to_json(), timeout=seconds)
+        cache_add(session_key(order_number), session.to_dict(), timeout=seconds)
     return session
 
 
@@ -201,15 +212,15 @@ def _find_retired(order_number: str) -> Optional[RetiredNumber]:
     if row is None:
         return None
     retired = RetiredNumber.of(row, row.pre_order.live)
-    cache_add(session_key(order_number), retired.to_json(), timeout=SESSION_CACHE_SECONDS)
+    cache_add(session_key(order_number), retired.to_dict(), timeout=SESSION_CACHE_SECONDS)
     return retired
 
 
 def publish_session(session: OrderSession) -> None:
     """Replace the cached session after a committed write (basket, issue, cancel, payment)."""
-    cache_set(session_key(session.order_number), session.to_json(), timeout=max(1, _cache_seconds(session)))
+    cache_set(session_key(session.order_number), session.to_dict(), timeout=max(1, _cache_seconds(session)))
 
 
 def publish_retired(retired: RetiredNumber) -> None:
     """Replace a retired number's cached session with its marker, after the retirement commits."""
-    cache_set(session_key(retired.order_number), retired.to_json(), timeout=SESSION_CACHE_SECONDS)
+    cache_set(session_key(retired.order_number), retired.to_dict(), timeout=SESSION_CACHE_SECONDS)
