@@ -14,7 +14,7 @@ from ..services.audit import act_as
 from ..services.compare import same_text
 from . import bp
 from .errors import checkout_error, database_error, error_response, http_error
-from .representations import pre_order_json, transaction_json
+from ..services.representations import pre_order_json, transaction_json
 
 auth = HTTPTokenAuth(scheme="Bearer")
 

@@ -2,7 +2,7 @@
 
 Request bodies are generated from `services/checkout_input.py`, the models that validate them,
 so documentation and validation cannot drift apart. Answers are written out here, after
-`api/representations.py` and `api/errors.py`; every status an operation can give is listed.
+`services/representations.py` and `api/errors.py`; every status an operation can give is listed.
 """
 
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema

@@ -166,8 +166,17 @@ ORDER_OF_REFERENCE = select(TRANSACTIONS.c.order_number).where(
 # The row lock and the replay check in one round trip: a reference recorded before (by any
 # order) comes back beside the locked row. Seen as of before a lock wait; a racer's payment
 # of this very row shows in the row's status, read after the wait (see _check_payment).
+# What judging and paying a pre-order, and its event, read of its row: not the customer's
+# contact, nor the basket snapshot's text, which the payment would fetch and decode for nothing.
+PAYMENT_COLUMNS = [
+    PRE_ORDERS.c[name]
+    for name in (
+        "id", "status", "order_number", "expires_at", "currency", "shipping_amount", "payment_option_slug",
+        "payment_option_name", "payment_type", "basket_snapshot", "created_at", "updated_at", "live",
+    )
+]
 LOCK_PRE_ORDER = (
-    select(PRE_ORDERS, ORDER_OF_REFERENCE.scalar_subquery().label("replay_of"))
+    select(*PAYMENT_COLUMNS, ORDER_OF_REFERENCE.scalar_subquery().label("replay_of"))
     .where(PRE_ORDERS.c.order_number == bindparam("order_number"))
     .with_for_update(of=PRE_ORDERS)
 )

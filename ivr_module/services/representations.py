@@ -1,6 +1,8 @@
-"""How the checkout API writes pre-orders and transactions: money as "12.50", times in ISO 8601."""
+"""How the checkout API and its events write pre-orders and transactions: money as "12.50",
+times in ISO 8601."""
 
 from ..models import IVRTransaction, PreOrder
+from ..models.pre_order import basket_amount, basket_changed, discounted_price, real_price
 
 
 def _time(value):
@@ -36,8 +38,15 @@ def customer_json(pre_order: PreOrder):
 
 def pre_order_json(pre_order: PreOrder, with_customer: bool = True) -> dict:
     """A pre-order as the checkout sees it; events leave the customer's contact out."""
+    fields = pre_order_fields(pre_order, pre_order.lines, pre_order.current_status, pre_order.transaction)
+    return fields | ({"customer": customer_json(pre_order)} if with_customer else {})
+
+
+def pre_order_fields(pre_order, lines, status: str, transaction) -> dict:
+    """A pre-order as the checkout sees it, but its customer, from anything with its columns'
+    attributes: models, or the rows a payment read (its event is built from those)."""
     option = None
-    if pre_order.has_payment_option:
+    if pre_order.payment_option_slug is not None:
         option = {
             "slug": pre_order.payment_option_slug,
             "name": pre_order.payment_option_name,
@@ -45,7 +54,7 @@ def pre_order_json(pre_order: PreOrder, with_customer: bool = True) -> dict:
         }
     return {
         "id": pre_order.id,
-        "status": pre_order.current_status,
+        "status": status,
         "order_number": pre_order.order_number,
         "expires_at": _time(pre_order.expires_at),
         "currency": pre_order.currency,
@@ -56,16 +65,16 @@ def pre_order_json(pre_order: PreOrder, with_customer: bool = True) -> dict:
                 "quantity": line.quantity,
                 "unit_price": _money(line.unit_price),
                 "discount": _money(line.discount),
-                "real_price": _money(line.real_price),
-                "discounted_price": _money(line.discounted_price),
+                "real_price": _money(real_price(line)),
+                "discounted_price": _money(discounted_price(line)),
             }
-            for line in pre_order.lines
+            for line in lines
         ],
         "shipping_amount": _money(pre_order.shipping_amount),
-        "amount": _money(pre_order.amount),
+        "amount": _money(basket_amount(lines, pre_order.shipping_amount)),
         "payment_option": option,
-        "basket_changed": pre_order.basket_changed,
-        "transaction": transaction_json(pre_order.transaction) if pre_order.transaction else None,
+        "basket_changed": basket_changed(pre_order, lines),
+        "transaction": transaction_json(transaction) if transaction else None,
         "created_at": _time(pre_order.created_at),
         "updated_at": _time(pre_order.updated_at),
-    } | ({"customer": customer_json(pre_order)} if with_customer else {})
+    }
