@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import DateTime, MetaData, Numeric, event, exc
+from sqlalchemy import Connection, DateTime, MetaData, Numeric, event, exc
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 from werkzeug.local import LocalProxy
@@ -148,18 +148,18 @@ def ping_idle_connections(engine) -> None:
             raise exc.DisconnectionError("an idle pooled connection is gone") from None
 
 
-def begin_write() -> None:
-    """Start the current transaction as a writer, so checks and the write see one state.
+def begin_write() -> Connection:
+    """Start the current transaction as a writer, so checks and the write see one state; return
+    the session's connection, for a caller that writes in Core.
 
     On SQLite this takes the database write lock at once (BEGIN IMMEDIATE): a deferred
     transaction that reads, then writes, can fail with "database is locked" instead of
     waiting its turn. PostgreSQL needs nothing here: callers lock rows with FOR UPDATE.
     """
     connection = db.session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    if not connection.connection.dbapi_connection.in_transaction:
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return connection
 
 
 @contextmanager

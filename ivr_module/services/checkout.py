@@ -14,6 +14,7 @@ from flask import current_app
 from pydantic import ValidationError
 from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ..db import begin_write, db, is_storable_text, rolled_back_on_error, utcnow
 from ..models import (
@@ -162,8 +163,13 @@ def _locked(pre_order_id: int, live: Optional[bool] = None):
         raise _not_found(pre_order_id)
     with rolled_back_on_error():
         begin_write()
+        # The payment, if any, in the same round trip (its row as of before a lock wait: a racer's
+        # payment still shows in the locked row's status, which refuses every change).
         pre_order = db.session.scalar(
-            select(PreOrder).where(PreOrder.id == pre_order_id).with_for_update()
+            select(PreOrder)
+            .where(PreOrder.id == pre_order_id)
+            .options(joinedload(PreOrder.transaction))
+            .with_for_update(of=PreOrder)
         )
         if not _of_mode(pre_order, live):
             raise _not_found(pre_order_id)

@@ -91,8 +91,9 @@ def record_number_replaced(pre_order: PreOrder, old_number: Optional[str]) -> Op
 INSERT_OUTBOX_ROW = insert(IVREvent.__table__)
 
 
-def record_paid(pre_order_row, lines, transaction: dict) -> None:
-    """`pre_order.paid`, in the payment's own transaction, from what the payment read and wrote.
+def record_paid(connection, pre_order_row, lines, transaction: dict) -> None:
+    """`pre_order.paid`, on the payment's connection and in its transaction, from what the
+    payment read and wrote.
 
     `pre_order_row` and `lines` are the rows read under the payment's lock, `transaction` the
     values it inserted. The payload is built from them as they are: reading the pre-order back
@@ -105,7 +106,7 @@ def record_paid(pre_order_row, lines, transaction: dict) -> None:
     paid.status, paid.updated_at = PreOrderStatus.PAID.value, transaction["created_at"]
     data = pre_order_fields(paid, lines, paid.status, SimpleNamespace(**transaction))
     values = _outbox_values(EventType.PAID, paid.id, paid.order_number, data)
-    db.session.connection().execute(INSERT_OUTBOX_ROW, values)
+    connection.execute(INSERT_OUTBOX_ROW, values)
     db.session.info[EVENTS_ADDED] = True
 
 
