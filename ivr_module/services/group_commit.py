@@ -12,7 +12,8 @@ class _Pending:
     __slots__ = ("row", "turn", "written", "error")
 
     def __init__(self, row: dict):
-        self.row, self.turn, self.written, self.error = row, threading.Event(), False, None
+        # `turn` only for a caller who must wait: one writing its own row never waits.
+        self.row, self.turn, self.written, self.error = row, None, False, None
 
 
 class GroupCommit:
@@ -36,6 +37,8 @@ class GroupCommit:
         with self._lock:
             self._waiting.append(pending)
             leads, self._busy = not self._busy, True
+            if not leads:
+                pending.turn = threading.Event()
         if not leads and not pending.turn.wait(WRITE_WAIT_SECONDS):
             raise TimeoutError("the hook-call log writer did not answer")
         if not pending.written:  # our turn to write, not yet written by another
@@ -54,7 +57,8 @@ class GroupCommit:
         finally:
             for pending in batch:
                 pending.written, pending.error = True, error
-                pending.turn.set()
+                if pending.turn is not None:
+                    pending.turn.set()
             with self._lock:
                 if self._waiting:
                     self._waiting[0].turn.set()  # the first still waiting writes next
