@@ -12,7 +12,7 @@ from typing import Optional
 
 from flask import current_app
 from pydantic import ValidationError
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -156,6 +156,23 @@ def _of_mode(pre_order: Optional[PreOrder], live: Optional[bool]) -> bool:
     return pre_order is not None and (live is None or pre_order.live == live)
 
 
+# Built once: SQLAlchemy would otherwise work out each statement's cache key anew on every call.
+# The payment, if any, comes in the locking round trip (its row as of before a lock wait: a
+# racer's payment still shows in the locked row's status, which refuses every change).
+LOCK_PRE_ORDER = (
+    select(PreOrder)
+    .where(PreOrder.id == bindparam("pre_order_id"))
+    .options(joinedload(PreOrder.transaction))
+    .with_for_update(of=PreOrder)
+)
+NUMBER_TAKEN = select(
+    or_(
+        exists().where(PreOrder.order_number == bindparam("number")),
+        exists().where(RetiredOrderNumber.order_number == bindparam("number")),
+    )
+)
+
+
 @contextmanager
 def _locked(pre_order_id: int, live: Optional[bool] = None):
     """The pre-order, locked until commit, so concurrent writers and payments take turns."""
@@ -163,14 +180,7 @@ def _locked(pre_order_id: int, live: Optional[bool] = None):
         raise _not_found(pre_order_id)
     with rolled_back_on_error():
         begin_write()
-        # The payment, if any, in the same round trip (its row as of before a lock wait: a racer's
-        # payment still shows in the locked row's status, which refuses every change).
-        pre_order = db.session.scalar(
-            select(PreOrder)
-            .where(PreOrder.id == pre_order_id)
-            .options(joinedload(PreOrder.transaction))
-            .with_for_update(of=PreOrder)
-        )
+        pre_order = db.session.scalar(LOCK_PRE_ORDER, {"pre_order_id": pre_order_id})
         if not _of_mode(pre_order, live):
             raise _not_found(pre_order_id)
         yield pre_order
@@ -300,9 +310,7 @@ def _number_in_use(number: Optional[str]) -> Conflict:
 
 def number_taken(number: str) -> bool:
     """Whether this order number was ever issued: a pre-order holds it, or held it before a change."""
-    held = select(PreOrder.id).where(PreOrder.order_number == number)
-    retired = select(RetiredOrderNumber.order_number).where(RetiredOrderNumber.order_number == number)
-    return db.session.scalar(select(or_(exists(held), exists(retired))))
+    return db.session.scalar(NUMBER_TAKEN, {"number": number})
 
 
 def issue_order_number(
