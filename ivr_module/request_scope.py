@@ -21,13 +21,13 @@ def init_app(app) -> None:
 
 def is_module_request() -> bool:
     """Whether one of the module's own blueprints serves this request."""
-    return request.blueprint is not None and request.blueprint in _blueprints()
-
-
-def _blueprints() -> set[str]:
-    state = current_app.extensions["ivr"]
+    blueprint = request.blueprint
+    if blueprint is None:
+        return False
     admin = current_app.extensions.get("ivr_admin")
-    return state.blueprints | (admin.blueprints if admin is not None else set())
+    return blueprint in current_app.extensions["ivr"].blueprints or (
+        admin is not None and blueprint in admin.blueprints
+    )
 
 
 def _under_api_prefix(path: str) -> bool:
