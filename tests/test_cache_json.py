@@ -12,7 +12,8 @@ import redis
 
 from ivr_module.cache import cache
 from ivr_module.cache_backends import StrictJSONSerializer
-from ivr_module.services.sessions import OrderSession, ProductLine, payable_answer, session_key
+from ivr_module.services.answers import pre_order_answer
+from ivr_module.services.sessions import OrderSession, ProductLine, session_key
 from ivr_module.services.vendor_auth import lockout_key
 from tests.helpers import BASKET_TOTAL, IVR_PASSWORD, IVR_USERNAME, REDIS_TEST_URL, transactions
 
@@ -98,7 +99,7 @@ def test_a_session_is_stored_as_the_json_of_its_fields_and_read_back_whole():
         pre_order_id=7, order_number="9000000019", status="awaiting_payment",
         expires_at=datetime(2026, 12, 7, 9, 30, tzinfo=timezone.utc), payment_option_set=True,
         payment_type="cash_register", basket_changed=False,
-        answer=payable_answer(products, Decimal("20.00")),
+        answer=pre_order_answer(True, products=products, amount=Decimal("20.00")),
         amount=Decimal("20.00"), currency="TRY", paid_reference=None,
     )
     stored = StrictJSONSerializer().dumps(session.to_dict())

@@ -6,14 +6,13 @@ shape: bad input is `Input invalid`, a database or internal failure `Service una
 
 import logging
 import time
-from decimal import Decimal
 
-import simplejson
 from flask import Response, g
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..db import db
 from ..metrics import observe_hook_call
+from ..services.answers import complete_answer, pre_order_answer
 from ..services.ivr import complete_payment, read_pre_order
 from ..services.hook_log import record_hook_call
 from ..services.error_texts import HookError
@@ -27,24 +26,17 @@ from .parsing import InputInvalid, decode_object, parse_complete, parse_pre_orde
 
 logger = logging.getLogger(__name__)
 
-ZERO = Decimal("0.0")
-
-
-def _json(payload: dict) -> Response:
-    # simplejson writes Decimal as an exact JSON number: 12.50, never 12.499999.
-    return Response(simplejson.dumps(payload, use_decimal=True), mimetype="application/json")
+JSON = "application/json"
 
 
 def _pre_order_answer(result: HookResult) -> Response:
     if result.success:  # made when the session was built, and cached with it
-        return Response(result.session.answer, mimetype="application/json")
-    return _json({"result": {"success": False, "errortext": result.errortext}, "productlist": [], "orderprice": ZERO})
+        return Response(result.session.answer, mimetype=JSON)
+    return Response(pre_order_answer(False, result.errortext), mimetype=JSON)
 
 
 def _complete_answer(result: HookResult) -> Response:
-    return _json(
-        {"orderResultResponse": {"result": {"success": result.success, "errortext": result.errortext}}}
-    )
+    return Response(complete_answer(result.success, result.errortext), mimetype=JSON)
 
 
 def _serve_pre_order(data: dict, address: str) -> HookResult:

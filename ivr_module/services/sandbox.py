@@ -24,7 +24,8 @@ from .order_numbers import SANDBOX_PREFIX, with_check_digit
 from .compare import same_text
 from .error_texts import HookError
 from .results import HookResult, refuse
-from .sessions import OrderSession, ProductLine, payable_answer, session_key
+from .answers import pre_order_answer
+from .sessions import OrderSession, ProductLine, session_key
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ MAGIC_PRODUCTS = (
 )
 MAGIC_SHIPPING = Decimal("29.90")
 MAGIC_AMOUNT = sum((line.discounted_price for line in MAGIC_PRODUCTS), MAGIC_SHIPPING)
-MAGIC_ANSWER = payable_answer(MAGIC_PRODUCTS, MAGIC_AMOUNT)
+MAGIC_ANSWER = pre_order_answer(True, products=MAGIC_PRODUCTS, amount=MAGIC_AMOUNT)
 
 
 # --- Settings and credentials --------------------------------------------------------------------

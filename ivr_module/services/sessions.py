@@ -20,7 +20,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Optional
 
-import simplejson
 from sqlalchemy import select
 
 from ..cache import cache_add, cache_get, cache_set
@@ -28,6 +27,7 @@ from ..db import db, utcnow
 from ..models import PreOrder, RetiredOrderNumber
 from ..models.pre_order import basket_amount, basket_changed, discounted_price, real_price
 from ..models.retired_order_number import replaced_detail
+from .answers import pre_order_answer
 
 logger = logging.getLogger(__name__)
 
@@ -46,29 +46,6 @@ class ProductLine:
     discounted_price: Decimal
 
 
-def payable_answer(products, amount: Decimal) -> str:
-    """The pre_order hook's answer reading `products` (ProductLines) and `amount` to the caller.
-
-    Made once, when a session is built, and cached with it: the hook sends it as it is, with no
-    JSON to build on its hottest path (docs/BENCHMARKS.md). simplejson writes Decimal exactly
-    (12.50, never 12.499999), in the same bytes the hook's other answers are written in.
-    """
-    productlist = [
-        {
-            "productnumber": line.sku,
-            "productname": line.name,
-            "quantity": line.quantity,
-            "realprice": line.real_price,
-            "discountedprice": line.discounted_price,
-        }
-        for line in products
-    ]
-    return simplejson.dumps(
-        {"result": {"success": True, "errortext": ""}, "productlist": productlist, "orderprice": amount},
-        use_decimal=True,
-    )
-
-
 @dataclass(frozen=True)
 class OrderSession:
     """An issued order number's pre-order, as the hooks judge it."""
@@ -80,7 +57,7 @@ class OrderSession:
     payment_option_set: bool
     payment_type: Optional[str]
     basket_changed: bool
-    # The pre_order hook's answer when the session is payable (payable_answer), as sent.
+    # The pre_order hook's answer when the session is payable, as sent (made once, cached with it).
     answer: str
     amount: Decimal
     currency: str
@@ -110,7 +87,7 @@ class OrderSession:
             payment_option_set=pre_order.payment_option_slug is not None,
             payment_type=pre_order.payment_type,
             basket_changed=basket_changed(pre_order, lines),
-            answer=payable_answer(products, amount),
+            answer=pre_order_answer(True, products=products, amount=amount),
             amount=amount,
             currency=pre_order.currency,
             paid_reference=paid_reference,
