@@ -75,7 +75,8 @@ def record_event(
     db.session.flush()  # the payload shows the pre-order as this transaction leaves it
     # No contact details: the outbox keeps events for days and sends them on (issue 11).
     data = pre_order_json(pre_order, with_customer=False)
-    outbox_row = IVREvent(**_outbox_values(event_type, pre_order.id, pre_order.order_number, data, detail, dedupe_key))
+    values = _outbox_values(event_type, pre_order.id, pre_order.order_number, data, detail, dedupe_key)
+    outbox_row = IVREvent(**values)
     db.session.add(outbox_row)
     db.session.info[EVENTS_ADDED] = True
     return outbox_row
