@@ -71,6 +71,19 @@ def test_a_cached_value_that_is_not_a_session_is_a_miss(app, backend, hooks, mak
     assert str(answer["orderprice"]) == BASKET_TOTAL
 
 
+@pytest.mark.parametrize("field, bad", [("answer", 12), ("amount", "lots"), ("expires_at", "soon")])
+def test_a_cached_session_with_a_field_of_the_wrong_kind_is_a_miss(app, backend, hooks, make_pre_order, field, bad):
+    """Shaped like a session but not one: the answer comes from the database, not a 503."""
+    _, number = make_pre_order()
+    hooks.pre_order(number)  # caches the session
+    with app.app_context():
+        cached = cache.get(session_key(number))
+    plant(app, backend, session_key(number), json.dumps({**cached, field: bad}).encode())
+    answer = hooks.pre_order(number)
+    assert answer["result"]["success"] is True
+    assert str(answer["orderprice"]) == BASKET_TOTAL
+
+
 def test_a_lockout_count_that_is_not_a_number_starts_again(app, backend, hooks):
     app.config.update(IVR_LOCKOUT_THRESHOLD=3, IVR_LOCKOUT_SECONDS=60)
     if backend != "postgres":

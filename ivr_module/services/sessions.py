@@ -139,7 +139,7 @@ class RetiredNumber:
 
 def _from_cache(data: dict):
     """A cached session or retired-number marker, rebuilt from its JSON object (a value of any
-    other shape raises TypeError, KeyError or ValueError)."""
+    other shape raises TypeError, KeyError, ValueError or decimal's InvalidOperation)."""
     if "replaced_by" in data:
         return RetiredNumber(**data)
     return OrderSession.from_dict(data)
@@ -163,7 +163,7 @@ def _cached(order_number: str) -> Optional[OrderSession | RetiredNumber]:
         return None
     try:
         return _from_cache(cached)
-    except (TypeError, ValueError, KeyError, AttributeError):
+    except (TypeError, ValueError, KeyError, AttributeError, ArithmeticError):  # Decimal("lots")
         logger.warning("cached session of %s is malformed; read from the database", order_number)
         return None
 
