@@ -231,7 +231,7 @@ def _check_payment(connection, order_number: str, reference: str, live: bool):
         if paid_reference == reference:
             # The same reference won a race a moment ago: a replay after all.
             return _replay(order_number, order_number, reference)
-    session = OrderSession.build(pre_order, lines, paid_reference)
+    session = OrderSession.build(pre_order, lines, paid_reference, answered=False)
     refusal = _refuse_unless_live(session, order_number, HookError.SESSION_NOT_FOUND)
     return refusal or _first_refusal(session) or Payable(pre_order, lines, session)
 

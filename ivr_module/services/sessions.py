@@ -57,7 +57,8 @@ class OrderSession:
     payment_option_set: bool
     payment_type: Optional[str]
     basket_changed: bool
-    # The pre_order hook's answer when the session is payable, as sent (made once, cached with it).
+    # The pre_order hook's answer when the session is payable, as sent (made once, cached with
+    # it); "" for a session made by a payment (build's `answered`).
     answer: str
     amount: Decimal
     currency: str
@@ -72,13 +73,20 @@ class OrderSession:
         return cls.build(pre_order, pre_order.lines, paid_reference)
 
     @classmethod
-    def build(cls, pre_order, lines, paid_reference: Optional[str]) -> "OrderSession":
-        """Summarise a pre-order from its row (model or Core row), its lines and its payment."""
-        products = [
-            ProductLine(line.sku, line.name, line.quantity, real_price(line), discounted_price(line))
-            for line in lines
-        ]
+    def build(cls, pre_order, lines, paid_reference: Optional[str], answered: bool = True) -> "OrderSession":
+        """Summarise a pre-order from its row (model or Core row), its lines and its payment.
+
+        `answered` False: no pre_order answer is made ("" instead). A payment never sends one,
+        and the paid session it publishes is one pre_order refuses.
+        """
         amount = basket_amount(lines, pre_order.shipping_amount)
+        answer = ""
+        if answered:
+            products = [
+                ProductLine(line.sku, line.name, line.quantity, real_price(line), discounted_price(line))
+                for line in lines
+            ]
+            answer = pre_order_answer(True, products=products, amount=amount)
         return cls(
             pre_order_id=pre_order.id,
             order_number=pre_order.order_number,
@@ -87,7 +95,7 @@ class OrderSession:
             payment_option_set=pre_order.payment_option_slug is not None,
             payment_type=pre_order.payment_type,
             basket_changed=basket_changed(pre_order, lines),
-            answer=pre_order_answer(True, products=products, amount=amount),
+            answer=answer,
             amount=amount,
             currency=pre_order.currency,
             paid_reference=paid_reference,
