@@ -49,14 +49,14 @@ def free_port() -> int:
 class Gunicorn:
     """The production command on a free port: `gunicorn -c gunicorn.conf.py <app>`."""
 
-    def __init__(self, app: str, env: dict, workers: int, pythonpath: Path = ROOT):
+    def __init__(self, app: str, env: dict, workers: int, pythonpath: Path = ROOT, cwd: Path = ROOT):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_WORKERS": str(workers)}
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--pythonpath", str(pythonpath), app],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         try:
             self._wait_until_serving()
