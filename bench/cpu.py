@@ -14,7 +14,6 @@ with this harness: its app, migrations and seed are used, on the same fresh data
 import argparse
 import json
 import os
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -38,22 +37,18 @@ def machine_seconds() -> float:
 
 def serve(scenario: str, folder: Path):
     """Start the server a scenario needs; return it and the scenario's (url, script, env)."""
-    env = run.app_env(run.prepare_postgres())
-    env["GUNICORN_THREADS"] = "1"
     pay = {"IVR_USERNAME": run.USERNAME, "IVR_PASSWORD": run.PASSWORD}
     if scenario.startswith("limit_"):
+        env = {**run.app_env({}), "GUNICORN_THREADS": "1"}
         limit_env, orders = run.prepare_limit(folder)
         server = run.Gunicorn("limit_app:app", {**env, **{key: limit_env[key] for key in (
             "LIMIT_DSN", "LIMIT_REDIS_URL")}}, 1, pythonpath=run.LIMIT_APP.parent)
         body = folder / "limit.json"
         body.write_text(json.dumps({"username": run.USERNAME, "password": run.PASSWORD, "orderNumber": "1"}))
     else:
-        subprocess.run([str(run.BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=TREE, env=env,
-                       check=True, capture_output=True)
+        env = {**run.app_env(run.prepare_postgres()), "GUNICORN_THREADS": "1"}
         orders = folder / "orders.txt"
-        subprocess.run([str(run.BIN / "python"), "-m", "bench.seed", "20000", str(orders)], cwd=TREE,
-                       env=env, check=True)
-        run.settle(env["DATABASE_URL"])
+        run.migrate_and_seed(env, orders, 20000, TREE)
         server = run.Gunicorn("wsgi:app", env, 1, pythonpath=TREE, cwd=TREE)
         body = folder / "live.json"
         body.write_text(json.dumps({"username": run.USERNAME, "password": run.PASSWORD,

@@ -188,6 +188,16 @@ def app_env(backend_env: dict) -> dict:
     return env
 
 
+def migrate_and_seed(env: dict, orders_file: Path, count: int, tree: Path = ROOT) -> None:
+    """Migrate the app's database, seed `count` payable pre-orders (their numbers into
+    `orders_file`) and settle it; `tree` is the checkout whose migrations and seed run."""
+    subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=tree, env=env,
+                   check=True, capture_output=True)
+    subprocess.run([str(BIN / "python"), "-m", "bench.seed", str(count), str(orders_file)], cwd=tree,
+                   env=env, check=True)
+    settle(env["DATABASE_URL"])
+
+
 def run_backend(label: str, backend_env: dict, folder: Path, seconds: int, rounds: int, workers: int,
                 full: bool, with_limit: bool = False) -> dict:
     """Every scenario on one backend; returns {scenario: result}."""
@@ -196,12 +206,8 @@ def run_backend(label: str, backend_env: dict, folder: Path, seconds: int, round
         # The limit app keeps one database connection per process, not per thread: all three
         # servers then run one thread a worker, so they compare under the same settings.
         env["GUNICORN_THREADS"] = "1"
-    subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
-                   check=True, capture_output=True)
     orders_file = folder / f"orders-{label}.txt"
-    subprocess.run([str(BIN / "python"), "-m", "bench.seed", "60000", str(orders_file)], cwd=ROOT,
-                   env=env, check=True)
-    settle(env["DATABASE_URL"])
+    migrate_and_seed(env, orders_file, 60000)
     live = orders_file.read_text().split()[-1]  # the last seeded order: complete never reaches it
     bodies = {
         "live": {"username": USERNAME, "password": PASSWORD, "orderNumber": live},
